@@ -1,0 +1,163 @@
+"""Plotly figures as plain dicts (``{"data": [...], "layout": {...}}``); templates only embed them.
+
+Figures are written as the JSON that ``plotly.graph_objects.Figure(...).to_plotly_json()`` would
+give, without building the validating objects on every page view (about 2 ms a figure); the tests
+pass every figure through ``plotly.graph_objects.Figure`` so a property Plotly does not know fails
+there. Labels arrive already translated: this module holds no text of its own. Numbers on the
+figures are formatted by Plotly with the page's locale (``config.locale``), so French pages show
+decimal commas.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+Figure = dict[str, Any]
+
+SCORE_RANGE = (0.0, 100.0)
+# Contrast at least 4.5:1 on white for the marks the text relies on (WCAG 1.4.11 asks 3:1).
+ACCENT = "#1d4f91"  # the dominant positioning / first logic
+MUTED = "#6b7a8f"  # the other dimensions
+FILL = "rgba(29, 79, 145, 0.18)"
+GRID = "#d0d6de"
+TEXT = "#1e2430"
+FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+LABEL_WIDTH = 24  # characters per line of an axis label
+
+
+def wrap_label(text: str, width: int = LABEL_WIDTH) -> str:
+    """Return text broken into lines of at most width characters, joined with Plotly's ``<br>``."""
+    lines = textwrap.wrap(text, width=width, break_long_words=False) or [text]
+    return "<br>".join(lines)
+
+
+def ranking(values: Mapping[str, float], first: str | None = None) -> list[tuple[str, float]]:
+    """Return (id, value) pairs from highest to lowest; ``first`` (a tie winner) leads if given."""
+    ordered = sorted(values.items(), key=lambda item: -item[1])
+    if first is not None and first in values:
+        ordered = [(first, values[first])] + [item for item in ordered if item[0] != first]
+    return ordered
+
+
+def _base_layout(height: int) -> dict[str, Any]:
+    """Return the layout shared by every figure: sober font, no title (the figcaption is one)."""
+    return {
+        "height": height,
+        "autosize": True,
+        "margin": {"l": 16, "r": 16, "t": 24, "b": 24, "pad": 0},
+        "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "showlegend": False,
+        "hoverlabel": {"font": {"family": FONT_FAMILY}},
+    }
+
+
+def radar_figure(
+    labels: Sequence[str], values: Sequence[float], *, name: str, unit: str = "/ 100"
+) -> Figure:
+    """Return a closed radar (``scatterpolar``) of values on the 0–100 scale, one axis per label."""
+    theta = [wrap_label(label) for label in labels]
+    layout = _base_layout(height=380)
+    layout["margin"] = {"l": 72, "r": 72, "t": 48, "b": 48, "pad": 0}
+    layout["polar"] = {
+        "bgcolor": "#ffffff",
+        "radialaxis": {
+            "range": list(SCORE_RANGE),
+            "tickvals": [0, 25, 50, 75, 100],
+            "angle": 90,
+            "tickangle": 90,
+            "gridcolor": GRID,
+            "linecolor": GRID,
+            "tickfont": {"size": 11},
+        },
+        "angularaxis": {
+            "direction": "clockwise",
+            "rotation": 90,
+            "gridcolor": GRID,
+            "linecolor": GRID,
+        },
+    }
+    return {
+        "data": [
+            {
+                "type": "scatterpolar",
+                "name": name,
+                # Repeat the first point so that the outline closes.
+                "r": [*values, values[0]] if values else [],
+                "theta": [*theta, theta[0]] if theta else [],
+                "customdata": [*labels, labels[0]] if labels else [],
+                "mode": "lines+markers",
+                "fill": "toself",
+                "fillcolor": FILL,
+                "line": {"color": ACCENT, "width": 2},
+                "marker": {"color": ACCENT, "size": 8},
+                "hovertemplate": "%{customdata}<br>%{r:.1f} " + unit + "<extra></extra>",
+            }
+        ],
+        "layout": layout,
+    }
+
+
+def bar_figure(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    name: str,
+    highlight: int | None = 0,
+    unit: str = "/ 100",
+) -> Figure:
+    """Return a horizontal bar chart of values on the 0–100 scale, first label at the top.
+
+    The bar at index ``highlight`` is drawn in the accent colour, the others muted.
+    """
+    colours = [ACCENT if i == highlight else MUTED for i in range(len(values))]
+    layout = _base_layout(height=80 + 64 * max(len(values), 1))
+    layout["margin"] = {"l": 8, "r": 48, "t": 16, "b": 40, "pad": 4}
+    layout["bargap"] = 0.35
+    layout["xaxis"] = {
+        "range": list(SCORE_RANGE),
+        "tickvals": [0, 25, 50, 75, 100],
+        "gridcolor": GRID,
+        "zeroline": True,
+        "zerolinecolor": GRID,
+        "fixedrange": True,
+    }
+    layout["yaxis"] = {"autorange": "reversed", "automargin": True, "fixedrange": True}
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": name,
+                "x": list(values),
+                "y": [wrap_label(label) for label in labels],
+                "customdata": list(labels),
+                "marker": {"color": colours},
+                "text": list(values),
+                "texttemplate": "%{x:.1f}",
+                "textposition": "outside",
+                "cliponaxis": False,
+                "hovertemplate": "%{customdata}<br>%{x:.1f} " + unit + "<extra></extra>",
+            }
+        ],
+        "layout": layout,
+    }
+
+
+def positioning_figure(report: Mapping[str, Any], *, name: str) -> Figure:
+    """Return the radar of a report's three positioning scores, in the report's language."""
+    ids = list(report["scores"])
+    return radar_figure(
+        [report["labels"][i] for i in ids], [report["scores"][i] for i in ids], name=name
+    )
+
+
+def logics_figure(report: Mapping[str, Any], *, name: str) -> Figure:
+    """Return the bars of a report's three logics of action, highest first, in its language."""
+    ordered = ranking(report["logics"])
+    return bar_figure(
+        [report["labels"][i] for i, _ in ordered], [v for _, v in ordered], name=name, highlight=0
+    )

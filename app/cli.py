@@ -1,0 +1,103 @@
+"""Command-line interface: ``flask db …`` (Alembic) and ``flask questions check``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app import questionnaire as qn
+from app.db import get_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+db_cli = AppGroup("db", help="Create and migrate the database schema (Alembic).")
+questions_cli = AppGroup("questions", help="Questionnaire files.")
+
+
+def alembic_config() -> AlembicConfig:
+    """Return the Alembic configuration bound to the application's database."""
+    cfg = AlembicConfig(str(MIGRATIONS_DIR / "alembic.ini"))
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option(
+        "sqlalchemy.url",
+        current_app.config["DATABASE_URL"].replace("%", "%%"),
+    )
+    return cfg
+
+
+def upgrade(revision: str = "head") -> None:
+    """Migrate the application's database to revision."""
+    cfg = alembic_config()
+    with get_engine().begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def upgrade_command(revision: str) -> None:
+    """Create or migrate the schema to REVISION (default: head)."""
+    upgrade(revision)
+    click.echo(f"Base de données à jour ({revision}).")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def downgrade_command(revision: str) -> None:
+    """Revert the schema to REVISION."""
+    cfg = alembic_config()
+    with get_engine().begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+
+@db_cli.command("current")
+def current_command() -> None:
+    """Show the schema's current revision."""
+    cfg = alembic_config()
+    with get_engine().connect() as connection:
+        cfg.attributes["connection"] = connection
+        command.current(cfg)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate/--empty", default=True)
+def revision_command(message: str, autogenerate: bool) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    cfg = alembic_config()
+    with get_engine().begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.revision(cfg, message=message, autogenerate=autogenerate)
+
+
+@questions_cli.command("check")
+def check_command() -> None:
+    """Validate every questionnaire version; print each problem with its file and line."""
+    problems: list[str] = []
+    base = qn.QUESTIONS_DIR
+    for name in qn.versions(base):
+        questionnaire, found = qn.check_folder(base / name)
+        problems += found
+        if not found:
+            click.echo(
+                f"{name}: version {questionnaire.version}, {len(questionnaire.questions)} "
+                f"questions, {len(questionnaire.rules)} rules: OK"
+            )
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        sys.exit(1)
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups on the application."""
+    app.cli.add_command(db_cli)
+    app.cli.add_command(questions_cli)

@@ -1,0 +1,107 @@
+"""Database models: diagnostics, their results, and ARRICOD administrators."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Diagnostic(Base):
+    """One collectivité's diagnostic: answers saved step by step, reached by a private link.
+
+    Only a hash of the private token is stored, so the database alone never yields a working link.
+    """
+
+    __tablename__ = "diagnostic"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    questionnaire_version: Mapped[str] = mapped_column(String(16))
+    lang: Mapped[str] = mapped_column(String(2), default="fr")
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    current_step: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="in_progress", index=True)
+    share_anonymised: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Profile columns copied from the answers on completion, for aggregate queries.
+    collectivity_type: Mapped[str | None] = mapped_column(String(32))
+    population: Mapped[str | None] = mapped_column(String(16))
+    region: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, index=True
+    )
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    results: Mapped[list[Result]] = relationship(
+        back_populates="diagnostic",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Result.id",
+    )
+
+
+class Result(Base):
+    """A scoring of a diagnostic's answers, kept with the questionnaire version that produced it.
+
+    Modifying one's answers adds a new result and keeps the old one (``is_current`` marks the
+    latest). The score columns duplicate the payload so the dashboard aggregates in SQL.
+    """
+
+    __tablename__ = "result"
+    __table_args__ = (Index("ix_result_current_month", "is_current", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    diagnostic_id: Mapped[int] = mapped_column(
+        ForeignKey("diagnostic.id", ondelete="CASCADE"), index=True
+    )
+    questionnaire_version: Mapped[str] = mapped_column(String(16))
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    month: Mapped[str] = mapped_column(String(7))
+    dominant: Mapped[str] = mapped_column(String(40))
+    score_business_internationalisation: Mapped[float] = mapped_column(Float)
+    score_economic_cooperation: Mapped[float] = mapped_column(Float)
+    score_multisector_cooperation: Mapped[float] = mapped_column(Float)
+    logic_business_support: Mapped[float] = mapped_column(Float)
+    logic_sustainable_development: Mapped[float] = mapped_column(Float)
+    logic_territorial_promotion: Mapped[float] = mapped_column(Float)
+    partner_income_group: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    diagnostic: Mapped[Diagnostic] = relationship(back_populates="results")
+    recommendations: Mapped[list[ResultRecommendation]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ResultRecommendation(Base):
+    """One recommendation emitted by a result (for "most frequent recommendations")."""
+
+    __tablename__ = "result_recommendation"
+
+    result_id: Mapped[int] = mapped_column(
+        ForeignKey("result.id", ondelete="CASCADE"), primary_key=True
+    )
+    recommendation_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    priority: Mapped[str] = mapped_column(String(8))
+
+
+class Admin(Base):
+    """An ARRICOD administrator who may see the anonymised dashboard and exports."""
+
+    __tablename__ = "admin"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,175 @@
+"""HTTP hardening: CSRF, Content-Security-Policy with a per-request nonce, security headers,
+cache policy (private pages never stored, versioned static assets cached for a year) and gzip.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import secrets
+from pathlib import Path
+
+from flask import Flask, current_app, g, request, url_for
+from flask.wrappers import Response
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.security import safe_join
+
+csrf = CSRFProtect()
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Endpoints that serve public, versionable files; everything else is private to its reader.
+ASSET_ENDPOINTS = frozenset({"static", "main.favicon"})
+COMPRESSIBLE = frozenset(
+    {
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+        "text/csv",
+    }
+)
+MIN_COMPRESS_SIZE = 1024
+# Plotly's global rules come from its stylesheet (a <link> marked ``no-inline-styles``), so
+# style-src needs no 'unsafe-inline'; D3 sets element styles through CSSOM, which CSP allows.
+CSP = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+STATIC_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    # Private links live in URLs: the Referer never leaves the site. It is still sent to the
+    # site itself, because Flask-WTF checks it on HTTPS form posts (WTF_CSRF_SSL_STRICT).
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def csp_nonce() -> str:
+    """Return this request's CSP nonce, for ``<script nonce="...">``; created on first use."""
+    nonce: str | None = g.get("csp_nonce")
+    if nonce is None:
+        nonce = g.csp_nonce = secrets.token_urlsafe(18)
+    return nonce
+
+
+def _static_digest(filename: str) -> str | None:
+    """Return the first 12 hex digits of the static file's SHA-256, or None if it does not exist.
+
+    Computed once per file; in debug mode a changed modification time recomputes it.
+    """
+    cache: dict[str, tuple[int, str | None]] = current_app.extensions["static_digests"]
+    cached = cache.get(filename)
+    if cached is not None and not current_app.debug:
+        return cached[1]
+    path = safe_join(str(current_app.static_folder), filename)
+    if path is None or not Path(path).is_file():
+        cache[filename] = (0, None)
+        return None
+    mtime = Path(path).stat().st_mtime_ns
+    if cached is None or cached[0] != mtime:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+        cached = cache[filename] = (mtime, digest)
+    return cached[1]
+
+
+def static_url(filename: str) -> str:
+    """Return the URL of a static file carrying its content hash (``?v=``), cacheable for a year."""
+    digest = _static_digest(filename)
+    if digest is None:
+        return url_for("static", filename=filename)
+    return url_for("static", filename=filename, v=digest)
+
+
+def _set_security_headers(response: Response) -> None:
+    """Add the CSP and the other security headers to every response."""
+    response.headers["Content-Security-Policy"] = CSP.format(nonce=csp_nonce())
+    response.headers.update(STATIC_HEADERS)
+
+
+def _set_cache_policy(response: Response) -> None:
+    """Forbid storing private responses; cache content-hashed static files for a year."""
+    if request.endpoint not in ASSET_ENDPOINTS or response.status_code >= 400:
+        response.headers["Cache-Control"] = "no-store"
+        return
+    version = request.args.get("v")
+    filename = (request.view_args or {}).get("filename")
+    if version and filename and version == _static_digest(filename):
+        response.headers["Cache-Control"] = IMMUTABLE
+
+
+def _wants_gzip(response: Response) -> bool:
+    """Return True when the response is a compressible body the client accepts gzipped."""
+    if (
+        request.method == "HEAD"
+        or not request.accept_encodings["gzip"]
+        or "Content-Encoding" in response.headers
+        or response.status_code < 200
+        or response.status_code in (204, 206, 304)
+    ):
+        return False
+    # A generator (a streamed export) is left alone; a file sent by send_file is read whole.
+    if response.is_streamed and not response.direct_passthrough:
+        return False
+    length = response.content_length
+    return length is not None and length > MIN_COMPRESS_SIZE
+
+
+def _gzip_body(response: Response) -> bytes:
+    """Return the gzipped body; compressed static files are kept, keyed by path and ETag."""
+    etag, _weak = response.get_etag()
+    key = None
+    if request.endpoint == "static" and etag:
+        key = (request.path, etag)
+        cached: bytes | None = current_app.extensions["gzip_cache"].get(key)
+        if cached is not None:
+            response.close()
+            return cached
+    response.direct_passthrough = False
+    body = gzip.compress(response.get_data(), compresslevel=6, mtime=0)
+    if key is not None:
+        current_app.extensions["gzip_cache"][key] = body
+    return body
+
+
+def _compress(response: Response) -> None:
+    """Gzip text responses over 1 KiB when the client accepts it."""
+    if response.mimetype not in COMPRESSIBLE:
+        return
+    response.vary.add("Accept-Encoding")
+    if not _wants_gzip(response):
+        return
+    body = _gzip_body(response)
+    response.set_data(body)
+    response.headers["Content-Encoding"] = "gzip"
+    etag, weak = response.get_etag()
+    if etag and not weak:
+        # The gzipped bytes differ from the file's, but mean the same: a weak validator.
+        response.set_etag(etag, weak=True)
+
+
+def _after_request(response: Response) -> Response:
+    """Apply security headers, cache policy and compression to the response."""
+    _set_security_headers(response)
+    _set_cache_policy(response)
+    _compress(response)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Enable CSRF protection, the response hardening and the ``csp_nonce``/``static_url`` globals."""
+    csrf.init_app(app)
+    # The JSON API is stateless and cookie-free: there is no session for a forged request to ride.
+    from app.api import bp as api_bp
+
+    csrf.exempt(api_bp)
+    app.extensions["static_digests"] = {}
+    app.extensions["gzip_cache"] = {}
+    app.after_request(_after_request)
+    app.add_template_global(csp_nonce)
+    app.add_template_global(static_url)

@@ -1,0 +1,142 @@
+"""Operations that write diagnostics and results (the views stay thin)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app import questionnaire as qn
+from app import report
+from app.answers import validate
+from app.models import Diagnostic, Result, ResultRecommendation, utcnow
+from app.questionnaire import Questionnaire
+from app.scoring import AnswerValue
+
+TOKEN_BYTES = 32  # 256 bits of randomness in every private link
+
+
+def new_token() -> str:
+    """Return a fresh private token for a resume link (URL-safe, 256 bits)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of a token: its SHA-256, so the database holds no working link."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def find_by_token(session: Session, token: str) -> Diagnostic | None:
+    """Return the diagnostic a private token opens, if any."""
+    if not token or len(token) > 100:
+        return None
+    return session.scalar(select(Diagnostic).where(Diagnostic.token_hash == hash_token(token)))
+
+
+def questionnaire_of(diagnostic: Diagnostic) -> Questionnaire:
+    """Return the questionnaire version the diagnostic was started with (the newest if gone)."""
+    return qn.get(diagnostic.questionnaire_version) or qn.current()
+
+
+def start(session: Session, lang: str = "fr") -> tuple[Diagnostic, str]:
+    """Create an empty diagnostic on the current questionnaire; return it with its token."""
+    questionnaire = qn.current()
+    token = new_token()
+    diagnostic = Diagnostic(
+        token_hash=hash_token(token),
+        questionnaire_version=questionnaire.version,
+        lang=lang,
+        answers={},
+        current_step=questionnaire.sections[0].id,
+        status="in_progress",
+        share_anonymised=False,
+    )
+    session.add(diagnostic)
+    session.commit()
+    return diagnostic, token
+
+
+def save_answers(
+    session: Session,
+    diagnostic: Diagnostic,
+    answers: dict[str, AnswerValue],
+    current_step: str,
+    cleared: list[str] | None = None,
+) -> None:
+    """Merge a step's clean answers into the diagnostic and commit, in one transaction."""
+    merged = {k: v for k, v in diagnostic.answers.items() if k not in (cleared or [])}
+    merged.update(answers)
+    diagnostic.answers = merged
+    diagnostic.current_step = current_step
+    session.commit()
+
+
+def complete(
+    session: Session, diagnostic: Diagnostic, share_anonymised: bool, lang: str | None = None
+) -> Result:
+    """Score the diagnostic's answers and store a new current result (older ones are kept).
+
+    Raises answers.AnswerErrors if an answer is missing or invalid; nothing is stored then.
+    """
+    questionnaire = questionnaire_of(diagnostic)
+    answers = validate(questionnaire, diagnostic.answers, lang or diagnostic.lang)
+    payload = report.build_all(questionnaire, answers)
+    now = utcnow()
+    session.execute(
+        update(Result).where(Result.diagnostic_id == diagnostic.id).values(is_current=False)
+    )
+    result = make_result(diagnostic.id, questionnaire.version, payload, now)
+    session.add(result)
+    diagnostic.status = "completed"
+    diagnostic.share_anonymised = share_anonymised
+    diagnostic.completed_at = now
+    diagnostic.collectivity_type = str(answers.get("collectivity_type"))
+    diagnostic.population = str(answers.get("population"))
+    diagnostic.region = str(answers.get("region"))
+    session.commit()
+    return result
+
+
+def make_result(diagnostic_id: int, version: str, payload: dict[str, Any], now: Any) -> Result:
+    """Return a current Result row (with its recommendation rows) for a stored payload."""
+    fr = payload["fr"]
+    scores, logics = fr["scores"], fr["logics"]
+    return Result(
+        diagnostic_id=diagnostic_id,
+        questionnaire_version=version,
+        is_current=True,
+        created_at=now,
+        month=now.strftime("%Y-%m"),
+        dominant=fr["dominant"],
+        score_business_internationalisation=scores["business_internationalisation"],
+        score_economic_cooperation=scores["economic_cooperation"],
+        score_multisector_cooperation=scores["multisector_cooperation"],
+        logic_business_support=logics["business_support"],
+        logic_sustainable_development=logics["sustainable_development"],
+        logic_territorial_promotion=logics["territorial_promotion"],
+        partner_income_group=fr["partner_income_group"],
+        payload=payload,
+        recommendations=[
+            ResultRecommendation(recommendation_id=r["id"], priority=r["priority"])
+            for r in fr["recommendations"]
+        ],
+    )
+
+
+def current_result(session: Session, diagnostic: Diagnostic) -> Result | None:
+    """Return the diagnostic's latest result, if it was ever completed."""
+    return session.scalar(
+        select(Result)
+        .where(Result.diagnostic_id == diagnostic.id, Result.is_current.is_(True))
+        .order_by(Result.id.desc())
+        .limit(1)
+    )
+
+
+def delete(session: Session, diagnostic: Diagnostic) -> None:
+    """Delete a diagnostic with all its results, from every table."""
+    session.delete(diagnostic)
+    session.commit()

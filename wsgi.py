@@ -1,0 +1,6 @@
+"""WSGI entry point: ``gunicorn wsgi:app`` or ``flask --app wsgi run``."""
+
+from app import create_app
+from config import config_from_env
+
+app = create_app(config_from_env())
