@@ -6,7 +6,7 @@ on 2 cores) come from the environment.
 
 import os
 
-import gunicorn.http.wsgi
+import gunicorn.http.wsgi  # type: ignore[import-untyped]
 
 proc_name = "aict-diagnostic"
 bind = os.environ.get("BIND", "127.0.0.1:5000")

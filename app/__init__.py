@@ -38,6 +38,10 @@ def create_app(config: type[Config] | Config = Config, **overrides: Any) -> Flas
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
 
+    from app.admin import auth as admin_auth
+
+    admin_auth.init_app(app)
+
     from app import cli
 
     cli.init_app(app)

@@ -18,11 +18,11 @@ Figure = dict[str, Any]
 
 SCORE_RANGE = (0.0, 100.0)
 # Contrast at least 4.5:1 on white for the marks the text relies on (WCAG 1.4.11 asks 3:1).
-ACCENT = "#1d4f91"  # the dominant positioning / first logic
-MUTED = "#6b7a8f"  # the other dimensions
-FILL = "rgba(29, 79, 145, 0.18)"
+ACCENT = "#000091"  # the dominant positioning / first logic
+MUTED = "#6f6f6f"  # the other dimensions
+FILL = "rgba(0, 0, 145, 0.15)"
 GRID = "#d0d6de"
-TEXT = "#1e2430"
+TEXT = "#161616"
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 LABEL_WIDTH = 24  # characters per line of an axis label
 
@@ -60,8 +60,8 @@ def radar_figure(
 ) -> Figure:
     """Return a closed radar (``scatterpolar``) of values on the 0–100 scale, one axis per label."""
     theta = [wrap_label(label) for label in labels]
-    layout = _base_layout(height=380)
-    layout["margin"] = {"l": 72, "r": 72, "t": 48, "b": 48, "pad": 0}
+    layout = _base_layout(height=400)
+    layout["margin"] = {"l": 96, "r": 96, "t": 72, "b": 56, "pad": 0}
     layout["polar"] = {
         "bgcolor": "#ffffff",
         "radialaxis": {

@@ -99,5 +99,10 @@ def check_command() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the command groups on the application."""
+    from app import purge
+    from app.admin import cli as admin_cli
+
     app.cli.add_command(db_cli)
     app.cli.add_command(questions_cli)
+    admin_cli.init_app(app)
+    purge.init_app(app)

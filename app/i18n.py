@@ -10,7 +10,7 @@ every directory into one, later directories overriding earlier ones for a msgid 
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
@@ -21,7 +21,6 @@ LANG_ARG = "lang"
 SESSION_KEY = "lang"
 # The JSON API is stateless: ``?lang=`` applies to the call that carries it and sets no cookie.
 STATELESS_BLUEPRINTS = frozenset({"api"})
-_PATH_SAFE = "/:@!$&'()*+,;=~"
 
 
 def translation_directories() -> list[str]:
@@ -48,28 +47,38 @@ def select_locale() -> str:
     if asked:
         return asked
     stored = session.get(SESSION_KEY)
-    return stored if stored in current_app.config["LANGUAGES"] else default
+    if isinstance(stored, str) and stored in current_app.config["LANGUAGES"]:
+        return stored
+    return default
 
 
 def _remember_lang() -> None:
     """Store a language chosen with ``?lang=`` in the session, so that it sticks."""
     asked = _asked_lang()
-    if asked and request.blueprint not in STATELESS_BLUEPRINTS and session.get(SESSION_KEY) != asked:
+    if not asked or request.blueprint in STATELESS_BLUEPRINTS:
+        return
+    if session.get(SESSION_KEY) != asked:
         session[SESSION_KEY] = asked
 
 
 def current_lang() -> str:
     """Return the language code of the current request (``fr`` or ``en``)."""
     locale = get_locale()
-    return locale.language if locale is not None else str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    if locale is None:
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return str(locale.language)
 
 
 def lang_switch_url(lang: str) -> str:
-    """Return the current URL (path and query) with ``lang`` set, to switch language in place."""
+    """Return a link to the current page with ``lang`` set, keeping the other query arguments.
+
+    The link is a query-only relative reference (``?step=2&lang=en``): the browser resolves it
+    against the current path, so the respondent stays in place and the page never repeats its
+    own path, which may hold a private link (an error page for a mistyped link, for instance).
+    """
     args = [(key, value) for key, value in request.args.items(multi=True) if key != LANG_ARG]
     args.append((LANG_ARG, lang))
-    path = quote(request.script_root + request.path, safe=_PATH_SAFE)
-    return f"{path}?{urlencode(args)}"
+    return f"?{urlencode(args)}"
 
 
 def init_app(app: Flask) -> None:

@@ -240,7 +240,7 @@ class _LineLoader(yaml.SafeLoader):
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Node:
     """Build a _Node from a mapping node, recording its line (1-based)."""
-    mapping = _Node(loader.construct_mapping(node, deep=True))
+    mapping = _Node({str(k): v for k, v in loader.construct_mapping(node, deep=True).items()})
     mapping.line = node.start_mark.line + 1
     return mapping
 
@@ -391,7 +391,7 @@ class _Builder:
     def question(self, qnode: _Node, section_id: str, dim_ids: set[str]) -> Question:
         """Return one question, validating its type, options and weights."""
         qid = str(qnode.get("id", ""))
-        qtype = qnode.get("type")
+        qtype: QuestionType = qnode.get("type", "single")
         if qtype not in QUESTION_TYPES:
             self.problem(qnode, f"question '{qid}': unknown type '{qtype}'")
             qtype = "single"
@@ -515,7 +515,6 @@ class _Builder:
                 )
         return rules
 
-
     def check_placeholders(self, node: _Node, rid: str, questions: Mapping[str, Question]) -> None:
         """Record {placeholders} in a rule's texts that name nothing the engine can fill."""
         known = set(questions) | set(PARTNER_LISTS)
@@ -613,7 +612,7 @@ class _ConditionChecker:
             and question.type != "multi"
             and set(codes) >= set(question.codes)
         ):
-                self.b.problem(where, f"rule '{rid}': excludes every answer of '{qid}'")
+            self.b.problem(where, f"rule '{rid}': excludes every answer of '{qid}'")
         return Condition(op="answer", target=qid, codes=codes, negate=negate)
 
     def compare_leaf(
@@ -654,8 +653,11 @@ class _ConditionChecker:
                 }
             allowed[child.target] = allowed.get(child.target, set(question.codes)) & possible
             if not allowed[child.target]:
-                self.b.problem(where, f"rule '{rid}' can never fire: no answer of "
-                               f"'{child.target}' meets all its conditions")
+                self.b.problem(
+                    where,
+                    f"rule '{rid}' can never fire: no answer of "
+                    f"'{child.target}' meets all its conditions",
+                )
 
 
 # --- Public API -------------------------------------------------------------------------------
@@ -713,6 +715,7 @@ def init_app(app: Any) -> None:
         app.logger.error("Invalid questionnaire files:\n%s", exc)
         message = "Questionnaire invalide : lancez « flask questions check »."
 
-        @app.before_request
         def _refuse() -> tuple[str, int]:
             return message, 503
+
+        app.before_request(_refuse)

@@ -91,11 +91,11 @@ class _Context:
             return [self.describe_fact(cond.target)]
         if cond.op == "dominant":
             label = self.q.value_labels["dominant"].get(self.lang)
-            dim = self.q.dimension(self.result.dominant).label.get(self.lang)
-            return [f"{label}{self.colon}{dim}"]
-        dim = self.q.dimension(cond.target)
+            name = self.q.dimension(self.result.dominant).label.get(self.lang)
+            return [f"{label}{self.colon}{name}"]
+        dimension = self.q.dimension(cond.target)
         value = self.result.all_scores[cond.target]
-        return [f"{dim.label.get(self.lang)}{self.colon}{value:g}/100"]
+        return [f"{dimension.label.get(self.lang)}{self.colon}{value:g}/100"]
 
     def answer_label(self, qid: str, only: Sequence[str] = ()) -> str:
         """Return the label of the respondent's answer to a question."""

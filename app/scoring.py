@@ -116,13 +116,10 @@ def _multi_extremes(
 ) -> tuple[float, float]:
     """Return the lowest and highest sums a multi question allows for one dimension."""
     max_c = q.max_choices or len(weights)
-    low = high = None
+    ordered = sorted(weights)
+    candidates = list(exclusive)
     for k in range(max(q.min_choices, 1), min(max_c, len(weights)) + 1):
-        ordered = sorted(weights)
-        lo, hi = sum(ordered[:k]), sum(ordered[-k:])
-        low = lo if low is None else min(low, lo)
-        high = hi if high is None else max(high, hi)
-    candidates = [*exclusive, *([low, high] if low is not None else [])]
+        candidates += [float(sum(ordered[:k])), float(sum(ordered[-k:]))]
     if not q.required or q.min_choices == 0:
         candidates.append(0.0)
     return min(candidates), max(candidates)
@@ -221,7 +218,7 @@ def derived_facts(questionnaire: Questionnaire, answers: Answers) -> dict[str, f
     for fact in questionnaire.facts:
         if not fact.computed:
             facts[fact.id] = str(answers.get(fact.from_question)) in fact.true_for
-    countries = partners.classify(list(answers.get("partner_countries") or []))
+    countries = partners.classify(_codes(answers.get("partner_countries")))
     facts.update(partner_facts(countries))
     return facts
 
@@ -239,7 +236,7 @@ def score(questionnaire: Questionnaire, answers: Answers, *, with_tip: bool = Tr
     positioning_ids = [p.id for p in questionnaire.positionings]
     scores = {p: normalised[p] for p in positioning_ids}
     dominant = dominant_of(scores, questionnaire)
-    countries = tuple(partners.classify(list(answers.get("partner_countries") or [])))
+    countries = tuple(partners.classify(_codes(answers.get("partner_countries"))))
     return Result(
         questionnaire_version=questionnaire.version,
         scores=scores,

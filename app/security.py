@@ -122,6 +122,8 @@ def _wants_gzip(response: Response) -> bool:
 
 def _gzip_body(response: Response) -> bytes:
     """Return the gzipped body; compressed static files are kept, keyed by path and ETag."""
+    # A file from send_file is passed through untouched by default; its bytes are needed here.
+    response.direct_passthrough = False
     etag, _weak = response.get_etag()
     key = None
     if request.endpoint == "static" and etag:
@@ -130,7 +132,6 @@ def _gzip_body(response: Response) -> bytes:
         if cached is not None:
             response.close()
             return cached
-    response.direct_passthrough = False
     body = gzip.compress(response.get_data(), compresslevel=6, mtime=0)
     if key is not None:
         current_app.extensions["gzip_cache"][key] = body
@@ -162,7 +163,7 @@ def _after_request(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Enable CSRF protection, the response hardening and the ``csp_nonce``/``static_url`` globals."""
+    """Enable CSRF protection, response hardening and the csp_nonce/static_url template globals."""
     csrf.init_app(app)
     # The JSON API is stateless and cookie-free: there is no session for a forged request to ride.
     from app.api import bp as api_bp

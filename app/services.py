@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import questionnaire as qn
 from app import report
-from app.answers import validate
+from app.answers import AnswerErrors, validate
 from app.models import Diagnostic, Result, ResultRecommendation, utcnow
 from app.questionnaire import Questionnaire
 from app.scoring import AnswerValue
@@ -59,18 +59,48 @@ def start(session: Session, lang: str = "fr") -> tuple[Diagnostic, str]:
     return diagnostic, token
 
 
+def lock(session: Session, diagnostic: Diagnostic) -> None:
+    """Lock the diagnostic's row until the transaction ends, and reload it from the database.
+
+    Concurrent writers of one diagnostic (a double submission, two tabs) then queue up and each
+    one merges into the latest answers instead of overwriting the other's. A no-op UPDATE takes
+    the lock on every dialect: the row lock on PostgreSQL (like ``SELECT … FOR UPDATE``), the
+    database write lock on SQLite, which ignores ``FOR UPDATE``.
+    """
+    session.execute(
+        update(Diagnostic)
+        .where(Diagnostic.id == diagnostic.id)
+        .values(current_step=Diagnostic.current_step)
+        .execution_options(synchronize_session=False)
+    )
+    session.scalars(
+        select(Diagnostic)
+        .where(Diagnostic.id == diagnostic.id)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def save_answers(
     session: Session,
     diagnostic: Diagnostic,
     answers: dict[str, AnswerValue],
     current_step: str,
     cleared: list[str] | None = None,
+    share_anonymised: bool | None = None,
 ) -> None:
-    """Merge a step's clean answers into the diagnostic and commit, in one transaction."""
+    """Merge a step's clean answers into the diagnostic and commit, in one transaction.
+
+    ``cleared`` lists answers the respondent emptied; ``share_anonymised``, when given, records
+    the consent checkbox of the last step (so that going back and forth keeps it). The merge
+    is made into the latest stored answers, under the row lock.
+    """
+    lock(session, diagnostic)
     merged = {k: v for k, v in diagnostic.answers.items() if k not in (cleared or [])}
     merged.update(answers)
     diagnostic.answers = merged
     diagnostic.current_step = current_step
+    if share_anonymised is not None:
+        diagnostic.share_anonymised = share_anonymised
     session.commit()
 
 
@@ -80,9 +110,16 @@ def complete(
     """Score the diagnostic's answers and store a new current result (older ones are kept).
 
     Raises answers.AnswerErrors if an answer is missing or invalid; nothing is stored then.
+    The diagnostic's row is locked first (see ``lock``), so that two concurrent completions
+    leave exactly one current result.
     """
+    lock(session, diagnostic)
     questionnaire = questionnaire_of(diagnostic)
-    answers = validate(questionnaire, diagnostic.answers, lang or diagnostic.lang)
+    try:
+        answers = validate(questionnaire, diagnostic.answers, lang or diagnostic.lang)
+    except AnswerErrors:
+        session.rollback()  # release the row lock at once
+        raise
     payload = report.build_all(questionnaire, answers)
     now = utcnow()
     session.execute(

@@ -37,6 +37,4 @@ def answer_for(question: Question) -> st.SearchStrategy[Any]:
 
 def answer_sets(questionnaire: Questionnaire) -> st.SearchStrategy[dict[str, Any]]:
     """Return a strategy of complete, valid answer sets."""
-    return st.fixed_dictionaries(
-        {qid: answer_for(q) for qid, q in questionnaire.questions.items()}
-    )
+    return st.fixed_dictionaries({qid: answer_for(q) for qid, q in questionnaire.questions.items()})

@@ -56,7 +56,8 @@ def test_score_example_b(client: FlaskClient, app: Any) -> None:
     assert body["questionnaire_version"] == qn.current().version
     assert body["dominant"] in ("economic_cooperation", "business_internationalisation")
     ids = [r["id"] for r in body["recommendations"]]
-    assert "talent_attraction" in ids and "evaluate_impact" not in ids
+    assert "talent_attraction" in ids
+    assert "evaluate_impact" not in ids
     assert {p["code"]: p["oecd"] for p in body["partners"]} == {"CA": True, "DE": True, "JP": True}
     with app.app_context():
         assert get_session().scalar(select(func.count()).select_from(Diagnostic)) == 0
@@ -77,8 +78,10 @@ def test_score_english(client: FlaskClient) -> None:
         ({"cross_service": 7}, "cross_service"),
         ({"cross_service": True}, "cross_service"),
         ({"cross_service": "deux"}, "cross_service"),
-        ({"goals": ["business_export", "solidarity", "attract_talent", "innovation_trust"]},
-         "goals"),
+        (
+            {"goals": ["business_export", "solidarity", "attract_talent", "innovation_trust"]},
+            "goals",
+        ),
         ({"goals": "business_export"}, "goals"),
         ({"local_actors": ["none", "companies"]}, "local_actors"),
         ({"partner_countries": ["ZZ"]}, "partner_countries"),
@@ -131,7 +134,9 @@ def test_bad_bodies_never_give_5xx(
     schema("Errors").validate(response.get_json())
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     body=st.recursive(
         st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -147,7 +152,9 @@ def test_arbitrary_json_never_gives_5xx(client: FlaskClient, body: Any) -> None:
         assert response.status_code in (200, 422), response.data
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(answers=answer_sets(qn.current()))
 def test_valid_answers_match_the_documented_response(
     client: FlaskClient, answers: dict[str, Any]

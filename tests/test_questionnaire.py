@@ -11,33 +11,80 @@ import pytest
 from app import questionnaire as qn
 
 CORE = {
-    "collectivity_type": ("single", ["commune", "intercommunalite", "metropole", "departement",
-                                     "region", "other"]),
+    "collectivity_type": (
+        "single",
+        ["commune", "intercommunalite", "metropole", "departement", "region", "other"],
+    ),
     "population": ("single", ["lt_20k", "20k_100k", "100k_500k", "500k_1m", "gt_1m"]),
     "budget_trend": ("single", ["strong_decrease", "decrease", "stable", "increase"]),
     "budget_amount": ("single", ["lt_50k", "50k_200k", "200k_1m", "gt_1m"]),
     "roi_demand": ("single", ["none", "moderate", "strong"]),
     "partner_metropolises": ("single", ["none", "some", "most"]),
     "partnership_age": ("single", ["none", "lt_3y", "3_10y", "gt_10y"]),
-    "service_attachment": ("single", ["cabinet", "general_management", "economic_development",
-                                      "attractiveness", "other", "none"]),
+    "service_attachment": (
+        "single",
+        [
+            "cabinet",
+            "general_management",
+            "economic_development",
+            "attractiveness",
+            "other",
+            "none",
+        ],
+    ),
     "work_mode": ("single", ["project", "mixed", "silo"]),
     "cross_service": ("scale", ["1", "2", "3", "4"]),
-    "local_actors": ("multi", ["companies", "clusters", "cci", "universities", "associations",
-                               "urban_operators", "training", "none"]),
+    "local_actors": (
+        "multi",
+        [
+            "companies",
+            "clusters",
+            "cci",
+            "universities",
+            "associations",
+            "urban_operators",
+            "training",
+            "none",
+        ],
+    ),
     "impact_evaluation": ("single", ["none", "occasional", "systematic"]),
     "elected_awareness": ("scale", ["1", "2", "3", "4"]),
-    "goals": ("multi", ["business_export", "attract_talent", "territorial_marketing",
-                        "innovation_trust", "sustainable_development", "solidarity",
-                        "institutional_strengthening", "youth_employability",
-                        "intl_public_markets"]),
+    "goals": (
+        "multi",
+        [
+            "business_export",
+            "attract_talent",
+            "territorial_marketing",
+            "innovation_trust",
+            "sustainable_development",
+            "solidarity",
+            "institutional_strengthening",
+            "youth_employability",
+            "intl_public_markets",
+        ],
+    ),
 }
 CATALOGUE = {
-    "territorial_strategy", "involve_competent_authority", "inform_elected",
-    "reconcile_solidarity_economy", "mobilise_jointly", "decompartmentalise", "evaluate_impact",
-    "upstream_role", "no_substitution", "fasep_fexte", "technical_pairs", "economic_missions",
-    "cci_mission", "urban_operators", "pilot_project", "city_network", "apprentices",
-    "talent_attraction", "csr_commitment", "open_partnership",
+    "territorial_strategy",
+    "involve_competent_authority",
+    "inform_elected",
+    "reconcile_solidarity_economy",
+    "mobilise_jointly",
+    "decompartmentalise",
+    "evaluate_impact",
+    "upstream_role",
+    "no_substitution",
+    "fasep_fexte",
+    "technical_pairs",
+    "economic_missions",
+    "cci_mission",
+    "urban_operators",
+    "pilot_project",
+    "city_network",
+    "apprentices",
+    "talent_attraction",
+    "csr_commitment",
+    "open_partnership",
 }
 
 
@@ -99,21 +146,54 @@ def _broken_copy(tmp_path: Path, edit: tuple[str, str], file: str = "rules.yaml"
 @pytest.mark.parametrize(
     ("file", "edit", "expected"),
     [
-        ("rules.yaml", ("{answer: roi_demand, in: [moderate, strong]}",
-                        "{answer: roi_demandd, in: [moderate, strong]}"), "unknown question"),
-        ("rules.yaml", ("{answer: impact_evaluation, in: [none, occasional]}",
-                        "{answer: impact_evaluation, in: [nevr]}"), "unknown code"),
-        ("rules.yaml", ("{answer: impact_evaluation, in: [none, occasional]}",
-                        "{answer: roi_demand, in: [none]}"), "can never fire"),
-        ("questionnaire.yaml", ("weights: {multisector_cooperation: 2, sustainable_development: 1}",
-                                "weights: {multisector_cooperatio: 2}"), "unknown positioning"),
+        (
+            "rules.yaml",
+            (
+                "{answer: roi_demand, in: [moderate, strong]}",
+                "{answer: roi_demandd, in: [moderate, strong]}",
+            ),
+            "unknown question",
+        ),
+        (
+            "rules.yaml",
+            (
+                "{answer: impact_evaluation, in: [none, occasional]}",
+                "{answer: impact_evaluation, in: [nevr]}",
+            ),
+            "unknown code",
+        ),
+        (
+            "rules.yaml",
+            (
+                "{answer: impact_evaluation, in: [none, occasional]}",
+                "{answer: roi_demand, in: [none]}",
+            ),
+            "can never fire",
+        ),
+        (
+            "questionnaire.yaml",
+            (
+                "weights: {multisector_cooperation: 2, sustainable_development: 1}",
+                "weights: {multisector_cooperatio: 2}",
+            ),
+            "unknown positioning",
+        ),
         ("questionnaire.yaml", ("code: 20k_100k", "code: lt_20k"), "duplicate option code"),
-        ("questionnaire.yaml", ('en: "What is the population of your territory?"', 'en: ""'),
-         "lacks a translation: en"),
-        ("rules.yaml", ("fact: economic_competence, is: false",
-                        "fact: economic_competency, is: false"), "unknown fact"),
-        ("rules.yaml", ("Votre collectivité ({collectivity_type})",
-                        "Votre collectivité ({collectivity})"), "unknown placeholder"),
+        (
+            "questionnaire.yaml",
+            ('en: "What is the population of your territory?"', 'en: ""'),
+            "lacks a translation: en",
+        ),
+        (
+            "rules.yaml",
+            ("fact: economic_competence, is: false", "fact: economic_competency, is: false"),
+            "unknown fact",
+        ),
+        (
+            "rules.yaml",
+            ("Votre collectivité ({collectivity_type})", "Votre collectivité ({collectivity})"),
+            "unknown placeholder",
+        ),
     ],
 )
 def test_validation_reports_problems_with_file_and_line(
@@ -135,8 +215,10 @@ def test_cli_check_passes_on_shipped_files(runner) -> None:  # type: ignore[no-u
 
 
 def test_cli_check_fails_with_file_and_line(runner, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    _broken_copy(tmp_path, ("{answer: roi_demand, in: [moderate, strong]}",
-                            "{answer: nope, in: [moderate, strong]}"))
+    _broken_copy(
+        tmp_path,
+        ("{answer: roi_demand, in: [moderate, strong]}", "{answer: nope, in: [moderate, strong]}"),
+    )
     monkeypatch.setattr(qn, "QUESTIONS_DIR", tmp_path)
     result = runner.invoke(args=["questions", "check"])
     assert result.exit_code == 1

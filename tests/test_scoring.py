@@ -97,8 +97,14 @@ def test_replacing_low_income_partners_by_oecd_never_lowers_economic_cooperation
     low = [c for c in COUNTRY_CODES if partners.country(c).income_group == "low"]  # type: ignore[union-attr]
     oecd = [c for c in COUNTRY_CODES if partners.country(c).oecd]  # type: ignore[union-attr]
     before_partners = data.draw(st.lists(st.sampled_from(low), min_size=1, max_size=5, unique=True))
-    replacement = data.draw(st.lists(st.sampled_from(oecd), min_size=len(before_partners),
-                                     max_size=len(before_partners), unique=True))
+    replacement = data.draw(
+        st.lists(
+            st.sampled_from(oecd),
+            min_size=len(before_partners),
+            max_size=len(before_partners),
+            unique=True,
+        )
+    )
     before = score(Q, {**answers, "partner_countries": before_partners}, with_tip=False)
     after = score(Q, {**answers, "partner_countries": replacement}, with_tip=False)
     assert after.scores["economic_cooperation"] >= before.scores["economic_cooperation"]
@@ -115,9 +121,10 @@ def test_adding_an_export_goal_never_lowers_business_internationalisation(
     with_export = {**without, "goals": [*without["goals"], "business_export"]}
     before = score(Q, without, with_tip=False)
     after = score(Q, with_export, with_tip=False)
-    assert after.scores["business_internationalisation"] >= before.scores[
-        "business_internationalisation"
-    ]
+    assert (
+        after.scores["business_internationalisation"]
+        >= before.scores["business_internationalisation"]
+    )
     assert after.logics["business_support"] >= before.logics["business_support"]
 
 
@@ -162,8 +169,12 @@ def _random_answer(question: qn.Question, rng: random.Random) -> Any:
     if question.type == "single":
         return rng.choice(question.codes)
     plain = [o.code for o in question.options if not o.exclusive]
-    return rng.sample(plain, rng.randint(max(question.min_choices, 1),
-                                         min(question.max_choices or len(plain), len(plain))))
+    return rng.sample(
+        plain,
+        rng.randint(
+            max(question.min_choices, 1), min(question.max_choices or len(plain), len(plain))
+        ),
+    )
 
 
 def test_alternatives_respect_choice_limits() -> None:

@@ -1,18 +1,452 @@
-"""Aggregate SELECTs over shared diagnostics (anonymised dashboard, exports, peer benchmark)."""
+"""Aggregate SELECTs over shared diagnostics (anonymised dashboard, exports, peer benchmark).
+
+Only diagnostics whose respondents ticked ``share_anonymised``, completed, are counted, each by
+its current result. Every aggregate is computed by the database (GROUP BY); quartiles come from
+the histogram of a score column (scores have one decimal, so at most 1,001 distinct values), which
+gives exact quantiles on SQLite and PostgreSQL alike and never sends individual rows to Python.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVarTuple
 
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    case,
+    func,
+    literal_column,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from app.models import Diagnostic
+from app import questionnaire as qn
+from app.models import Diagnostic, Result, ResultRecommendation
+from app.questionnaire import LANGS, Text
+
+COMPLETED = "completed"
+POSITIONINGS = ("business_internationalisation", "economic_cooperation", "multisector_cooperation")
+LOGICS = ("business_support", "sustainable_development", "territorial_promotion")
+SCORE_COLUMNS: dict[str, InstrumentedAttribute[float]] = {
+    "business_internationalisation": Result.score_business_internationalisation,
+    "economic_cooperation": Result.score_economic_cooperation,
+    "multisector_cooperation": Result.score_multisector_cooperation,
+    "business_support": Result.logic_business_support,
+    "sustainable_development": Result.logic_sustainable_development,
+    "territorial_promotion": Result.logic_territorial_promotion,
+}
+DIMENSIONS = POSITIONINGS + LOGICS
+
+Ts = TypeVarTuple("Ts")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The dashboard's filters; None means no restriction."""
+
+    collectivity_type: str | None = None
+    region: str | None = None
+    month_from: str | None = None
+    month_to: str | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """Return the WHERE conditions of these filters."""
+        found: list[ColumnElement[bool]] = []
+        if self.collectivity_type:
+            found.append(Diagnostic.collectivity_type == self.collectivity_type)
+        if self.region:
+            found.append(Diagnostic.region == self.region)
+        if self.month_from:
+            found.append(Result.month >= self.month_from)
+        if self.month_to:
+            found.append(Result.month <= self.month_to)
+        return found
+
+    @property
+    def active(self) -> bool:
+        """Return whether any filter restricts the data."""
+        return any((self.collectivity_type, self.region, self.month_from, self.month_to))
+
+
+def shared(stmt: Select[*Ts], filters: Filters | None = None) -> Select[*Ts]:
+    """Restrict a SELECT to the current results of shared, completed diagnostics."""
+    stmt = (
+        stmt.select_from(Result)
+        .join(Diagnostic, Diagnostic.id == Result.diagnostic_id)
+        .where(
+            Result.is_current.is_(True),
+            Diagnostic.share_anonymised.is_(True),
+            Diagnostic.status == COMPLETED,
+        )
+    )
+    return stmt.where(*filters.conditions()) if filters else stmt
+
+
+# --- Dashboard ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Shared diagnostics of one combination of the dashboard's dimensions, with score sums."""
+
+    collectivity_type: str
+    income_group: str
+    month: str
+    version: str
+    dominant: str
+    n: int
+    sums: tuple[float, ...]  # in DIMENSIONS order
+
+
+@dataclass(frozen=True)
+class Group:
+    """Shared diagnostics of one category of a breakdown: their number and score sums."""
+
+    n: int = 0
+    sums: tuple[float, ...] = (0.0,) * len(DIMENSIONS)
+
+    def add(self, n: int, sums: Sequence[float]) -> Group:
+        """Return this group with more diagnostics added."""
+        return Group(self.n + n, tuple(a + b for a, b in zip(self.sums, sums, strict=True)))
+
+    def mean(self, dimension: str) -> float:
+        """Return the mean score of a dimension over the group."""
+        return self.sums[DIMENSIONS.index(dimension)] / self.n if self.n else 0.0
+
+
+@dataclass(frozen=True)
+class Box:
+    """The distribution of a score: quartiles and 5th/95th percentiles, never a raw value."""
+
+    n: int
+    p5: float
+    q1: float
+    median: float
+    q3: float
+    p95: float
+    mean: float
+
+
+@dataclass
+class Aggregates:
+    """Everything the dashboard draws, as computed by the database for some filters."""
+
+    cells: list[Cell]
+    histograms: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
+    recommendations: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """Return the number of shared diagnostics counted."""
+        return sum(c.n for c in self.cells)
+
+    def by(self, attribute: str) -> dict[str, Group]:
+        """Return the cells grouped by one dimension (collectivity_type, month, dominant…)."""
+        groups: dict[str, Group] = {}
+        for cell in self.cells:
+            key = getattr(cell, attribute)
+            groups[key] = groups.get(key, Group()).add(cell.n, cell.sums)
+        return groups
+
+    def box(self, dimension: str) -> Box | None:
+        """Return the distribution of a score, or None with no data."""
+        hist = self.histograms.get(dimension) or []
+        return box_from_histogram(hist)
+
+
+def cube(session: Session, filters: Filters | None = None) -> list[Cell]:
+    """Return the shared diagnostics counted by type, partner income group, month, version and
+    dominant positioning, with their score sums: the one scan every breakdown is summed from.
+    """
+    keys = (
+        Diagnostic.collectivity_type,
+        Result.partner_income_group,
+        Result.month,
+        Result.questionnaire_version,
+        Result.dominant,
+    )
+    sums = [func.sum(SCORE_COLUMNS[d]) for d in DIMENSIONS]
+    stmt = shared(select(*keys, func.count(), *sums), filters).group_by(*keys)
+    return [
+        Cell(
+            str(row[0]),
+            str(row[1]),
+            str(row[2]),
+            str(row[3]),
+            str(row[4]),
+            int(row[5]),
+            tuple(float(x or 0.0) for x in row[6:]),
+        )
+        for row in session.execute(stmt)
+    ]
+
+
+def _histogram_select(dimensions: Sequence[str]) -> Select[int, float, int]:
+    """Return a SELECT of (dimension index, score value, count) for the shared diagnostics.
+
+    Every row is paired with each dimension through a small constant table, so the scores'
+    histograms take one scan of the join rather than one per score.
+    """
+    dims = union_all(
+        *(select(literal_column(str(i), Integer).label("i")) for i in range(len(dimensions)))
+    ).subquery("dims")
+    value = case(
+        *((dims.c.i == literal_column(str(i)), SCORE_COLUMNS[d]) for i, d in enumerate(dimensions))
+    )
+    stmt = shared(select(dims.c.i, value, func.count())).join(dims, true())
+    return stmt.group_by(dims.c.i, value)
+
+
+def _read_histograms(
+    rows: Iterable[Any], dimensions: Sequence[str]
+) -> dict[str, list[tuple[float, int]]]:
+    """Return the histograms of (dimension index, value, count) rows, values ascending."""
+    result: dict[str, list[tuple[float, int]]] = {d: [] for d in dimensions}
+    for dim_index, value, n in rows:
+        result[dimensions[int(dim_index)]].append((float(value), int(n)))
+    for values in result.values():
+        values.sort()
+    return result
+
+
+def histograms(
+    session: Session, filters: Filters | None = None, dimensions: Sequence[str] = POSITIONINGS
+) -> dict[str, list[tuple[float, int]]]:
+    """Return, per score, its distinct values with their counts, in ascending order."""
+    stmt = _histogram_select(dimensions)
+    if filters:
+        stmt = stmt.where(*filters.conditions())
+    return _read_histograms(session.execute(stmt), dimensions)
+
+
+def recommendation_counts(session: Session, filters: Filters | None = None) -> dict[str, int]:
+    """Return how many shared diagnostics received each recommendation, most frequent first."""
+    rec = ResultRecommendation.recommendation_id
+    stmt = shared(select(rec, func.count()), filters).join(
+        ResultRecommendation, ResultRecommendation.result_id == Result.id
+    )
+    rows = session.execute(stmt.group_by(rec)).all()
+    return {str(r): int(n) for r, n in sorted(rows, key=lambda x: (-x[1], x[0]))}
+
+
+def aggregates(session: Session, filters: Filters | None = None, k: int = 1) -> Aggregates:
+    """Return the dashboard's aggregates; below k diagnostics only the count is computed."""
+    cells = cube(session, filters)
+    result = Aggregates(cells)
+    if result.total >= k:
+        result.histograms = histograms(session, filters)
+        result.recommendations = recommendation_counts(session, filters)
+    return result
+
+
+def months_available(session: Session) -> list[str]:
+    """Return the months that have shared results, oldest first (for the period filter)."""
+    stmt = shared(select(Result.month).distinct()).order_by(Result.month)
+    return [str(m) for m in session.scalars(stmt)]
+
+
+# --- Quantiles from a histogram -----------------------------------------------------------------
+
+
+def _value_at(hist: Sequence[tuple[float, int]], index: int) -> float:
+    """Return the index-th smallest value (0-based) of the values a histogram counts."""
+    seen = 0
+    for value, n in hist:
+        seen += n
+        if index < seen:
+            return value
+    return hist[-1][0]
+
+
+def quantile(hist: Sequence[tuple[float, int]], q: float) -> float:
+    """Return the q-quantile by linear interpolation (as PostgreSQL's percentile_cont)."""
+    n = sum(c for _, c in hist)
+    position = q * (n - 1)
+    low = math.floor(position)
+    below = _value_at(hist, low)
+    if position == low:
+        return below
+    return below + (position - low) * (_value_at(hist, low + 1) - below)
+
+
+def box_from_histogram(hist: Sequence[tuple[float, int]]) -> Box | None:
+    """Return the box-plot statistics of a histogram (None when empty)."""
+    n = sum(c for _, c in hist)
+    if not n:
+        return None
+    mean = sum(v * c for v, c in hist) / n
+    q = [round(quantile(hist, p), 1) for p in (0.05, 0.25, 0.5, 0.75, 0.95)]
+    return Box(n, q[0], q[1], q[2], q[3], q[4], round(mean, 1))
+
+
+# --- Row export -------------------------------------------------------------------------------
+
+
+def qi_histogram(session: Session) -> dict[tuple[str, str, str], int]:
+    """Return how many shared diagnostics hold each (collectivity_type, population, region)."""
+    keys = (Diagnostic.collectivity_type, Diagnostic.population, Diagnostic.region)
+    stmt = shared(select(*keys, func.count())).group_by(*keys)
+    return {(str(t), str(p), str(r)): int(n) for t, p, r, n in session.execute(stmt)}
+
+
+EXPORT_SCORE_COLUMNS = tuple(f"score_{p}" for p in POSITIONINGS) + tuple(
+    f"logic_{lg}" for lg in LOGICS
+)
+
+
+def _recommendation_ids(dialect: str) -> ColumnElement[str]:
+    """Return a correlated subquery joining a result's recommendation ids with '|'."""
+    rec = ResultRecommendation.recommendation_id
+    agg = func.string_agg(rec, "|") if dialect == "postgresql" else func.group_concat(rec, "|")
+    return (
+        select(agg)
+        .where(ResultRecommendation.result_id == Result.id)
+        .correlate(Result)
+        .scalar_subquery()
+    )
+
+
+def export_rows(session: Session, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
+    """Yield one tuple per shared diagnostic: type, population, region, month, version, dominant,
+    the six scores, partner income group and the '|'-joined recommendation ids (unordered).
+    """
+    dialect = session.get_bind().dialect.name
+    stmt = shared(
+        select(
+            Diagnostic.collectivity_type,
+            Diagnostic.population,
+            Diagnostic.region,
+            Result.month,
+            Result.questionnaire_version,
+            Result.dominant,
+            *(SCORE_COLUMNS[d] for d in DIMENSIONS),
+            Result.partner_income_group,
+            _recommendation_ids(dialect),
+        )
+    )
+    result = session.execute(stmt.execution_options(yield_per=batch))
+    for row in result:
+        yield tuple(row)
+
+
+# --- Peer benchmark -----------------------------------------------------------------------------
+
+
+def _peer_stats(
+    session: Session, condition: ColumnElement[bool], own_id: int
+) -> tuple[int, dict[str, float], dict[str, float]]:
+    """Return the size, mean and median scores of the shared diagnostics matching condition."""
+    base = shared(select(func.count(), *(func.avg(SCORE_COLUMNS[p]) for p in POSITIONINGS)))
+    row = session.execute(base.where(condition, Diagnostic.id != own_id)).one()
+    n = int(row[0])
+    if not n:
+        return 0, {}, {}
+    means = {p: float(v) for p, v in zip(POSITIONINGS, row[1:], strict=True)}
+    stmt = _histogram_select(POSITIONINGS).where(condition, Diagnostic.id != own_id)
+    hists = _read_histograms(session.execute(stmt), POSITIONINGS)
+    medians = {p: quantile(h, 0.5) for p, h in hists.items()}
+    return n, means, medians
 
 
 def peer_benchmark(session: Session, diagnostic: Diagnostic, k: int) -> dict[str, Any] | None:
     """Return how the diagnostic's scores compare with shared diagnostics of similar authorities.
 
     Peers are shared, completed diagnostics of the same collectivity type, else of the same
-    population band; None unless the peer group has at least k members.
+    population band (the respondent's own excluded); None unless the peer group has at least k
+    members. The dict holds ``basis`` ("collectivity_type" or "population"), ``value`` (its
+    code), ``n``, and per positioning ``own``, ``mean`` and ``median`` (one decimal).
     """
-    raise NotImplementedError
+    own = session.execute(
+        select(*(SCORE_COLUMNS[p] for p in POSITIONINGS)).where(
+            Result.diagnostic_id == diagnostic.id, Result.is_current.is_(True)
+        )
+    ).first()
+    candidates = (
+        ("collectivity_type", diagnostic.collectivity_type, Diagnostic.collectivity_type),
+        ("population", diagnostic.population, Diagnostic.population),
+    )
+    for basis, value, column in candidates:
+        if not value:
+            continue
+        n, means, medians = _peer_stats(session, column == value, diagnostic.id)
+        if n >= k:
+            questionnaire = qn.get(diagnostic.questionnaire_version) or qn.current()
+            option = questionnaire.questions[basis].option(value)
+            return {
+                "basis": basis,
+                "value": value,
+                "value_label": _both(option.label) if option else {"fr": value, "en": value},
+                "n": n,
+                "k": k,
+                "positionings": [
+                    {
+                        "id": p,
+                        "label": _both(questionnaire.dimension(p).label),
+                        "own": float(own[i]) if own is not None else None,
+                        "mean": round(means[p], 1),
+                        "median": round(medians[p], 1),
+                    }
+                    for i, p in enumerate(POSITIONINGS)
+                ],
+            }
+    return None
+
+
+def _both(text: Text) -> dict[str, str]:
+    """Return a questionnaire text in every language, for templates to pick from."""
+    return {lang: text.get(lang) for lang in LANGS}
+
+
+# --- Cache -------------------------------------------------------------------------------------
+
+
+def data_version(session: Session) -> tuple[Any, ...]:
+    """Return a fingerprint of the data the dashboard reads, from index-only lookups.
+
+    It changes whenever a result is added or deleted (count, newest id and its time) and whenever
+    a diagnostic is added, deleted or updated (count, latest update), which covers completion,
+    consent changes and deletions.
+    """
+    results = session.execute(select(func.count(), func.max(Result.id)).select_from(Result)).one()
+    newest = session.scalar(select(Result.created_at).where(Result.id == results[1]))
+    diagnostics = session.execute(
+        select(func.count(), func.max(Diagnostic.updated_at)).select_from(Diagnostic)
+    ).one()
+    return (*results, newest, *diagnostics)
+
+
+@dataclass
+class AggregateCache:
+    """Dashboard aggregates kept per filters while the data does not change (per process)."""
+
+    ttl: float = 300.0
+    size: int = 64
+    entries: dict[tuple[Any, ...], tuple[float, tuple[Any, ...], Aggregates]] = field(
+        default_factory=dict
+    )
+
+    def get(
+        self, session: Session, filters: Filters, k: int, now: float
+    ) -> tuple[Aggregates, bool]:
+        """Return the aggregates for these filters and whether they came from the cache."""
+        version = data_version(session)
+        key = (filters, k)
+        entry = self.entries.get(key)
+        if entry is not None and entry[1] == version and now - entry[0] < self.ttl:
+            return entry[2], True
+        found = aggregates(session, filters, k)
+        if len(self.entries) >= self.size:
+            oldest = min(self.entries, key=lambda kk: self.entries[kk][0])
+            del self.entries[oldest]
+        self.entries[key] = (now, version, found)
+        return found, False
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        self.entries.clear()

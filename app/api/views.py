@@ -38,7 +38,9 @@ def question_json(question: Question, lang: str) -> dict[str, Any]:
         if question.max_choices is not None:
             data["max_choices"] = question.max_choices
     if question.type == "country_multi":
-        data["options"] = [{"code": c.code, "label": c.name(lang)} for c in partners.countries(lang)]
+        data["options"] = [
+            {"code": c.code, "label": c.name(lang)} for c in partners.countries(lang)
+        ]
     else:
         data["options"] = [{"code": o.code, "label": o.label.get(lang)} for o in question.options]
     return data

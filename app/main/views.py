@@ -62,7 +62,9 @@ ERRORS = {
     ),
     429: (
         lazy_gettext("Trop de tentatives"),
-        lazy_gettext("Vous avez fait trop de tentatives en peu de temps. Réessayez dans une minute."),
+        lazy_gettext(
+            "Vous avez fait trop de tentatives en peu de temps. Réessayez dans une minute."
+        ),
     ),
     500: (
         lazy_gettext("Erreur du service"),

@@ -140,30 +140,24 @@ def csv_rows(data: Mapping[str, Any]) -> Iterator[list[str]]:
     """Yield the CSV rows of an export: a header, the answers, then the result."""
     result = data["result"]
     labels = result["labels"]
-    yield [
-        _("rubrique"),
-        _("identifiant"),
-        _("libellé"),
-        _("codes"),
-        _("valeur"),
-    ]
-    answer_kind = _("réponse")
+    yield [_("Rubrique"), _("Identifiant"), _("Libellé"), _("Codes"), _("Valeur")]
+    answer_kind = _("Réponse")
     for row in data["answers"]:
         codes, values = "|".join(row["codes"]), " | ".join(row["labels"])
         yield [answer_kind, row["question_id"], row["question"], codes, values]
-    score_kind = _("positionnement")
+    score_kind = _("Positionnement")
     for dim_id, value in result["scores"].items():
         yield [score_kind, dim_id, labels.get(dim_id, ""), "", _number(value)]
     dominant = result["dominant"]
-    yield [_("positionnement dominant"), dominant, labels.get(dominant, ""), "", ""]
-    logic_kind = _("logique d'action")
+    yield [_("Positionnement dominant"), dominant, labels.get(dominant, ""), "", ""]
+    logic_kind = _("Logique d'action")
     for dim_id, value in result["logics"].items():
         yield [logic_kind, dim_id, labels.get(dim_id, ""), "", _number(value)]
-    rec_kind = _("recommandation")
+    rec_kind = _("Recommandation")
     for rec in result["recommendations"]:
         priority = str(PRIORITY_LABELS.get(rec["priority"], rec["priority"]))
         yield [rec_kind, rec["id"], rec["title"], rec["priority"], priority]
-    warning_kind = _("point de vigilance")
+    warning_kind = _("Point de vigilance")
     for warning in result["warnings"]:
         yield [warning_kind, warning["id"], warning["title"], "", ""]
 

@@ -1,5 +1,219 @@
-"""Views of the results blueprint."""
+"""Views of the results blueprint: the result page, the respondent's downloads and the deletion.
 
-from flask import Blueprint
+The page shows the result exactly as it was stored when the diagnostic was completed (the
+payload in the page's language), so it never changes when the questionnaire evolves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.numbers import get_decimal_symbol
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from app import charts, services
+from app.admin import queries
+from app.db import get_session
+from app.i18n import current_lang
+from app.models import Diagnostic, Result
+from app.results import downloads
 
 bp = Blueprint("results", __name__, url_prefix="/resultat")
+
+POSITIONING_CHART_ID = "chart-positionings"
+LOGICS_CHART_ID = "chart-logics"
+
+
+def _find(token: str) -> Diagnostic:
+    """Return the diagnostic a private token opens, or answer 404."""
+    diagnostic = services.find_by_token(get_session(), token)
+    if diagnostic is None:
+        abort(404)
+    return diagnostic
+
+
+def _completed(token: str) -> tuple[Diagnostic, Result]:
+    """Return the diagnostic and its current result; an unfinished one goes back to the survey."""
+    diagnostic = _find(token)
+    if diagnostic.status != "completed":
+        abort(redirect(url_for("survey.resume", token=token)))
+    result = services.current_result(get_session(), diagnostic)
+    if result is None:
+        # Completed without a result (never expected): the resume page would send back here,
+        # so go to the first step, from which the diagnostic can be finished again.
+        section_id = _first_section_id(diagnostic)
+        abort(redirect(url_for("survey.step", token=token, section_id=section_id)))
+    return diagnostic, result
+
+
+def stored_report(result: Result) -> dict[str, Any]:
+    """Return the stored report in the page's language (French if that one is missing)."""
+    payload = result.payload
+    report: dict[str, Any] = payload.get(current_lang()) or payload["fr"]
+    return report
+
+
+def score_text(value: float) -> str:
+    """Return a score with one decimal in the page's locale (« 48,4 » in French).
+
+    Same output as Babel's ``format_decimal(value, "0.0")`` for scores (0 to 100), without
+    parsing the pattern on each of the page's two dozen numbers.
+    """
+    return f"{value:.1f}".replace(".", _decimal_symbol())
+
+
+def _decimal_symbol() -> str:
+    """Return the decimal separator of the page's locale ("," in French), looked up once."""
+    symbol: str | None = g.get("decimal_symbol")
+    if symbol is None:
+        locale = get_locale()
+        symbol = g.decimal_symbol = str(get_decimal_symbol(locale)) if locale else ","
+    return symbol
+
+
+def plural_count(value: float) -> int:
+    """Return the count that picks the grammatical number of "N points" in French (1 below 2).
+
+    The English catalogue gives the plural in both forms, as English says "1.5 points".
+    """
+    return 1 if abs(value) < 2 else 2
+
+
+def _chart_rows(report: dict[str, Any], values: list[tuple[str, float]]) -> list[list[str]]:
+    """Return data-table rows (label, score) for ranked dimensions."""
+    return [[report["labels"][dim], score_text(value)] for dim, value in values]
+
+
+def chart_context(report: dict[str, Any]) -> dict[str, Any]:
+    """Return both figures with their data tables and the rankings their readings are made of."""
+    positionings = charts.ranking(report["scores"], first=report["dominant"])
+    logics = charts.ranking(report["logics"])
+    headers_score = _("Score sur 100")
+    return {
+        "positionings": positionings,
+        "positioning_gap": _gap(positionings),
+        "logics": logics,
+        "logics_gap": _gap(logics),
+        "positioning_chart": {
+            "id": POSITIONING_CHART_ID,
+            "figure": charts.positioning_figure(report, name=_("Positionnements")),
+            "headers": [_("Positionnement"), headers_score],
+            "rows": _chart_rows(report, [(d, report["scores"][d]) for d in report["scores"]]),
+        },
+        "logics_chart": {
+            "id": LOGICS_CHART_ID,
+            "figure": charts.logics_figure(report, name=_("Logiques d'action")),
+            "headers": [_("Logique d'action"), headers_score],
+            "rows": _chart_rows(report, logics),
+        },
+    }
+
+
+def _gap(ranked: list[tuple[str, float]]) -> float:
+    """Return how far the first of ranked dimensions leads the second, in points."""
+    return round(ranked[0][1] - ranked[1][1], 1) if len(ranked) > 1 else 0.0
+
+
+def tip_context(report: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the stored tipping change with the scores it would lead to, if there is one."""
+    tip: dict[str, Any] | None = report.get("tip")
+    if not tip:
+        return None
+    dominant = report["dominant"]
+    after: dict[str, float] = tip["scores_after"]
+    challenger = tip["dominant_after"] if tip["flips"] else None
+    if challenger is None:
+        others = {dim: value for dim, value in after.items() if dim != dominant}
+        challenger = charts.ranking(others)[0][0]
+    return {
+        **tip,
+        "challenger": challenger,
+        "challenger_label": report["labels"][challenger],
+        "challenger_after": after[challenger],
+        "dominant_after_score": after[dominant],
+        "gap_after": round(abs(after[dominant] - after[challenger]), 1),
+    }
+
+
+def partner_rows(report: dict[str, Any]) -> list[list[str]]:
+    """Return the partner table's rows: country, income group, OECD membership."""
+    return [
+        [p["name"], p["income_label"], _("oui") if p["oecd"] else _("non")]
+        for p in report["partners"]
+    ]
+
+
+def _peers(diagnostic: Diagnostic) -> dict[str, Any] | None:
+    """Return the peer benchmark of the diagnostic, None when there are too few peers."""
+    try:
+        return queries.peer_benchmark(
+            get_session(), diagnostic, int(current_app.config["MIN_CELL_SIZE"])
+        )
+    except NotImplementedError:
+        return None
+
+
+def _first_section_id(diagnostic: Diagnostic) -> str:
+    """Return the id of the first step of the diagnostic's questionnaire."""
+    return services.questionnaire_of(diagnostic).sections[0].id
+
+
+@bp.get("/<token>")
+def show(token: str) -> str:
+    """Render the stored result: scores, charts, explanations, recommendations, partners."""
+    diagnostic, result = _completed(token)
+    report = stored_report(result)
+    return render_template(
+        "results/show.html",
+        token=token,
+        report=report,
+        result=result,
+        result_date=format_date(result.created_at, format="long"),
+        edit_section_id=_first_section_id(diagnostic),
+        priority_labels={key: str(label) for key, label in downloads.PRIORITY_LABELS.items()},
+        peers=_peers(diagnostic),
+        tip=tip_context(report),
+        partner_rows=partner_rows(report),
+        score_text=score_text,
+        plural_count=plural_count,
+        **chart_context(report),
+    )
+
+
+@bp.get("/<token>/reponses.json")
+def download_json(token: str) -> Response:
+    """Send the respondent's answers and stored result as a JSON file."""
+    diagnostic, result = _completed(token)
+    questionnaire = services.questionnaire_of(diagnostic)
+    data = downloads.export_data(diagnostic, result, stored_report(result), questionnaire)
+    return downloads.json_response(data)
+
+
+@bp.get("/<token>/reponses.csv")
+def download_csv(token: str) -> Response:
+    """Send the respondent's answers and stored result as a CSV file for a spreadsheet."""
+    diagnostic, result = _completed(token)
+    questionnaire = services.questionnaire_of(diagnostic)
+    data = downloads.export_data(diagnostic, result, stored_report(result), questionnaire)
+    return downloads.csv_response(data)
+
+
+@bp.get("/<token>/supprimer")
+def confirm_delete(token: str) -> str:
+    """Render the page that asks to confirm the (irreversible) deletion."""
+    diagnostic = _find(token)
+    return render_template(
+        "results/delete.html", token=token, completed=diagnostic.status == "completed"
+    )
+
+
+@bp.post("/<token>/supprimer")
+def delete(token: str) -> ResponseReturnValue:
+    """Delete the diagnostic and every result of it, then go back to the landing page."""
+    services.delete(get_session(), _find(token))
+    flash(_("Votre diagnostic a été supprimé."), "success")
+    return redirect(url_for("main.index"))

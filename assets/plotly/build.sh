@@ -8,6 +8,7 @@
 # writes:
 #   app/static/vendor/plotly/plotly-custom.min.js
 #   app/static/vendor/plotly/LICENSE            (plotly.js MIT licence)
+#   app/static/vendor/plotly/plotly.css         (the stylesheet Plotly would otherwise inject inline)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -80,6 +81,7 @@ chmod 644 "$tmp"
 mv -f "$tmp" "$OUT_JS"
 trap - EXIT
 cp node_modules/plotly.js/LICENSE "$OUT_DIR/LICENSE"
+cp node_modules/plotly.js/dist/plotly.css "$OUT_DIR/plotly.css"
 
 size=$(wc -c < "$OUT_JS")
 gz=$(gzip -9c "$OUT_JS" | wc -c)

@@ -1,0 +1,85 @@
+/* Draws every chart of the page with Plotly (self-hosted bundle, loaded before this file).
+ *
+ * Markup (see templates/_charts.html):
+ *   <div class="chart" id="ID" role="img" aria-label="..."></div>
+ *   <script type="application/json" id="ID-data">{"data": [...], "layout": {...}}</script>
+ * Each drawn chart gets data-drawn="true"; a chart whose JSON cannot be read gets
+ * data-drawn="false" and keeps its data table, which always carries the same figures.
+ * Before printing, charts are redrawn at a fixed width so that they fit an A4 page.
+ */
+(function () {
+  "use strict";
+
+  var PRINT_WIDTH = 640; // CSS pixels: about 17 cm, the text width of an A4 page
+  var lang = (document.documentElement.getAttribute("lang") || "fr").slice(0, 2);
+  var config = {
+    responsive: true,
+    displaylogo: false,
+    locale: lang === "fr" ? "fr" : "en",
+    // A chart is one image (role="img") for assistive technologies: it must hold no control,
+    // so no mode bar; its data table gives the figures to everyone.
+    displayModeBar: false
+  };
+
+  function readFigure(el) {
+    var source = document.getElementById(el.getAttribute("data-figure") || el.id + "-data");
+    if (!source) {
+      return null;
+    }
+    try {
+      return JSON.parse(source.textContent);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function draw(el) {
+    var figure = readFigure(el);
+    if (!figure || !window.Plotly) {
+      el.setAttribute("data-drawn", "false");
+      return;
+    }
+    window.Plotly.newPlot(el, figure.data || [], figure.layout || {}, config).then(
+      function () {
+        el.setAttribute("data-drawn", "true");
+      },
+      function () {
+        el.setAttribute("data-drawn", "false");
+      }
+    );
+  }
+
+  function charts() {
+    return Array.prototype.slice.call(document.querySelectorAll(".chart"));
+  }
+
+  function drawn() {
+    return charts().filter(function (el) {
+      return el.getAttribute("data-drawn") === "true";
+    });
+  }
+
+  function beforePrint() {
+    drawn().forEach(function (el) {
+      window.Plotly.relayout(el, { width: PRINT_WIDTH, autosize: false });
+    });
+  }
+
+  function afterPrint() {
+    drawn().forEach(function (el) {
+      window.Plotly.relayout(el, { width: null, autosize: true });
+    });
+  }
+
+  function init() {
+    charts().forEach(draw);
+    window.addEventListener("beforeprint", beforePrint);
+    window.addEventListener("afterprint", afterPrint);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

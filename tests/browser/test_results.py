@@ -1,0 +1,108 @@
+"""The result page in a real browser: charts really drawn (each trace in its own layer), the same
+recommendations as the JSON API, and a clean A4 print."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import assert_charts_drawn, assert_charts_have_data_tables
+from tests.factories import EXAMPLE_A
+
+A4_POINTS = (595.0, 842.0)  # width, height of an A4 page in PDF points
+PRINTABLE_WIDTH_PX = 680  # 210 mm less two 15 mm margins, at 96 CSS pixels per inch
+
+
+def api_result(page: Page, answers: dict[str, Any]) -> dict[str, Any]:
+    """Return the JSON API's result for these answers."""
+    response = page.request.post("/api/v1/score", data={"answers": answers})
+    assert response.ok, response.text()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_result_page_draws_its_charts_with_data_tables(page: Page, completed_token: str) -> None:
+    page.goto(f"/resultat/{completed_token}")
+    assert_charts_drawn(page, minimum=2)
+    assert page.locator(".chart .polarlayer .trace").count() >= 1, "no radar on the result page"
+    assert page.locator(".chart .barlayer .trace").count() >= 1, "no bar chart on the result page"
+    assert_charts_have_data_tables(page)
+
+
+def test_result_page_shows_the_api_recommendations_and_scores(
+    page: Page, completed_token: str
+) -> None:
+    page.goto(f"/resultat/{completed_token}")
+    expected = api_result(page, EXAMPLE_A)
+    shown = page.locator("[data-recommendation-id]").evaluate_all(
+        "nodes => nodes.map(n => n.dataset.recommendationId)"
+    )
+    assert shown == [r["id"] for r in expected["recommendations"]]
+    assert shown, "EXAMPLE_A gets recommendations"
+    for positioning, score in expected["scores"].items():
+        card = page.locator(f"[data-positioning-id='{positioning}']")
+        expect(card).to_contain_text(f"{score:.1f}".replace(".", ","))
+    dominant = page.locator(f"[data-positioning-id='{expected['dominant']}']")
+    expect(dominant).to_contain_text("Positionnement dominant")
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    """Return the number of page objects in a PDF."""
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+def pdf_media_boxes(pdf: bytes) -> list[tuple[float, float]]:
+    """Return the (width, height) of every MediaBox in a PDF, in points."""
+    boxes = re.findall(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
+    return [(float(x1) - float(x0), float(y1) - float(y0)) for x0, y0, x1, y1 in boxes]
+
+
+def test_result_page_prints_to_a_clean_a4_pdf(page: Page, completed_token: str) -> None:
+    page.goto(f"/resultat/{completed_token}")
+    assert_charts_drawn(page)
+    expect(page.locator("[data-action='print']")).to_be_visible()
+
+    # As when printing: the page hears "beforeprint" (charts.js redraws the charts at a fixed
+    # width), then lays out for print.
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    page.emulate_media(media="print")
+    for hidden in (
+        ".skip-link",
+        ".site-header nav",
+        ".lang-switch",
+        "[data-action='print']",
+        ".site-footer",
+        "#vos-donnees",
+    ):
+        elements = page.locator(hidden)
+        assert elements.count() > 0, f"nothing matches {hidden}"
+        for element in elements.all():
+            expect(element).to_be_hidden()
+    controls = page.locator("button, .button, form")
+    assert controls.count() > 0
+    for control in controls.all():
+        expect(control).to_be_hidden()
+    for chart in page.locator(".chart").all():
+        expect(chart).to_be_visible()
+        svg = chart.locator(".main-svg").first
+        expect(svg).to_be_visible()
+        box = svg.bounding_box()
+        assert box is not None
+        assert box["width"] <= PRINTABLE_WIDTH_PX, f"a chart is {box['width']}px wide on paper"
+    recommendations = page.locator("[data-recommendation-id]")
+    assert recommendations.count() > 0
+    for recommendation in recommendations.all():
+        expect(recommendation).to_be_visible()
+    for table in page.locator(".chart-figure table").all():
+        expect(table).to_be_visible()
+
+    pdf = page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF")
+    assert pdf_page_count(pdf) >= 1
+    boxes = pdf_media_boxes(pdf)
+    assert boxes, "no MediaBox in the PDF"
+    for width, height in boxes:
+        assert abs(width - A4_POINTS[0]) < 2, (width, height)
+        assert abs(height - A4_POINTS[1]) < 2, (width, height)

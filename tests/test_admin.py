@@ -1,0 +1,409 @@
+"""ARRICOD side through the test client: access control, login, throttling, the dashboard's
+anonymity (k−1 / k / k+1, secondary suppression), its figures against a hand count, the exports
+and the data dictionary.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from app.admin import charts, queries
+from app.db import get_engine, get_session
+from app.models import Result
+from tests.factories import EXAMPLE_A, EXAMPLE_B
+from tests.test_admin_support import (
+    COMMUNE,
+    DEPARTEMENT,
+    EMAIL,
+    PASSWORD,
+    REGION,
+    admin_app,
+    create_admin,
+    logged_in,
+    make_app,
+    post_login,
+    share,
+)
+
+__all__ = ["admin_app"]  # fixture used by the tests below
+
+ADMIN_PAGES = [
+    "/admin/",
+    "/admin/?collectivity_type=commune",
+    "/admin/export.csv",
+    "/admin/export.json",
+    "/admin/dictionnaire",
+    "/admin/export-dictionary.csv",
+]
+
+
+# --- Access control and login -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_admin_pages_redirect_to_login_without_a_session(admin_app: Flask, path: str) -> None:
+    response = admin_app.test_client().get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/admin/login")
+
+
+def test_logout_without_a_session_redirects_to_login(admin_app: Flask) -> None:
+    response = admin_app.test_client().post("/admin/logout")
+    # CSRF fails first (400) or the guard redirects (302): never a page.
+    assert response.status_code in (302, 400)
+
+
+def test_login_page_has_the_contract_fields(admin_app: Flask) -> None:
+    page = admin_app.test_client().get("/admin/login").get_data(as_text=True)
+    for name in ('name="email"', 'name="password"', 'name="csrf_token"'):
+        assert name in page
+
+
+def test_login_then_dashboard_then_logout(admin_app: Flask) -> None:
+    create_admin(admin_app)
+    client = admin_app.test_client()
+    response = post_login(client, query="?next=/admin/dictionnaire")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/dictionnaire"
+    assert client.get("/admin/").status_code == 200
+    page = client.get("/admin/").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post("/admin/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/admin/").status_code == 302
+
+
+def test_login_ignores_a_foreign_next(admin_app: Flask) -> None:
+    create_admin(admin_app)
+    response = post_login(admin_app.test_client(), query="?next=https://evil.example/admin/")
+    assert response.headers["Location"] == "/admin/"
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(admin_app: Flask) -> None:
+    create_admin(admin_app)
+    wrong = post_login(admin_app.test_client(), password="pas le bon mot de passe")
+    unknown = post_login(admin_app.test_client(), email="nobody@arricod.example")
+    assert wrong.status_code == unknown.status_code == 200
+    message = "Adresse électronique ou mot de passe incorrect."
+    assert message in wrong.get_data(as_text=True)
+    assert message in unknown.get_data(as_text=True)
+    assert "nobody@" not in unknown.get_data(as_text=True).replace('value="nobody', "")
+
+
+def test_login_is_case_insensitive_on_the_address(admin_app: Flask) -> None:
+    create_admin(admin_app)
+    assert post_login(admin_app.test_client(), email=EMAIL.upper()).status_code == 302
+
+
+def test_login_without_csrf_token_is_refused(admin_app: Flask) -> None:
+    create_admin(admin_app)
+    response = admin_app.test_client().post(
+        "/admin/login", data={"email": EMAIL, "password": PASSWORD}
+    )
+    assert response.status_code == 400
+
+
+def test_session_protection_is_strong(admin_app: Flask) -> None:
+    client = logged_in(admin_app)
+    assert client.get("/admin/").status_code == 200
+    other_agent = client.get("/admin/", headers={"User-Agent": "another browser/1.0"})
+    assert other_agent.status_code == 302
+
+
+# --- Throttling ---------------------------------------------------------------------------------
+
+
+def _fail(client: object, n: int) -> list[int]:
+    """Post n wrong passwords; return the status codes."""
+    return [post_login(client, password="mauvais mot de passe").status_code for _ in range(n)]  # type: ignore[arg-type]
+
+
+def test_failed_logins_are_throttled_per_client(admin_app: Flask) -> None:
+    create_admin(admin_app)
+    client = admin_app.test_client()
+    assert _fail(client, 5) == [200] * 5
+    blocked = post_login(client)  # even the right password
+    assert blocked.status_code == 429
+    text = blocked.get_data(as_text=True)
+    assert "Trop de tentatives" in text
+    assert "réessayez dans une minute" in text
+    assert "Retry-After" in blocked.headers
+    assert client.get("/admin/login").status_code == 200  # the form itself is not throttled
+    other_ip = post_login(admin_app.test_client(), environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other_ip.status_code == 302
+
+
+def test_successful_logins_are_not_counted(admin_app: Flask) -> None:
+    create_admin(admin_app)
+    client = admin_app.test_client()
+    assert _fail(client, 4) == [200] * 4
+    for _ in range(3):
+        assert post_login(admin_app.test_client()).status_code == 302
+    assert _fail(client, 1) == [200]
+    assert _fail(client, 1) == [429]
+
+
+@pytest.fixture
+def redis_app() -> Iterator[Flask]:
+    """Yield an application whose limiter stores its counters in Redis (TEST_REDIS_URL)."""
+    url = os.environ.get("TEST_REDIS_URL", "")
+    if not url:
+        pytest.skip("Redis rate-limit storage not tested: set TEST_REDIS_URL=redis://host:port/db")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        pytest.skip(f"Redis not reachable at TEST_REDIS_URL ({type(exc).__name__})")
+    application = make_app(
+        RATELIMIT_STORAGE_URI=url, RATELIMIT_KEY_PREFIX=f"test-admin-{uuid.uuid4().hex}"
+    )
+    yield application
+    with application.app_context():
+        get_engine().dispose()
+
+
+def test_throttling_with_redis_storage(redis_app: Flask) -> None:
+    create_admin(redis_app)
+    client = redis_app.test_client()
+    assert _fail(client, 5) == [200] * 5
+    assert post_login(client).status_code == 429
+
+
+# --- Dashboard: anonymity -----------------------------------------------------------------------
+
+
+def _dashboard(app: Flask, query: str = "") -> str:
+    """Return the dashboard page of a logged-in administrator."""
+    client = logged_in(app)
+    response = client.get("/admin/" + query)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("n", "shown"), [(4, False), (5, True), (6, True)])
+def test_dashboard_is_masked_below_k(admin_app: Flask, n: int, shown: bool) -> None:
+    share(admin_app, COMMUNE, n)
+    share(admin_app, REGION, 3, shared=False)  # not shared: never counted
+    page = _dashboard(admin_app)
+    assert ('id="dashboard-suppressed"' not in page) is shown
+    assert ('id="dashboard-total"' in page) is shown
+    if shown:
+        assert f"<strong>{n}</strong>" in page
+        assert 'class="chart"' in page
+    else:
+        assert "Moins de 5 réponses" in page
+        assert 'class="chart"' not in page
+
+
+def test_filters_below_k_mask_everything(admin_app: Flask) -> None:
+    share(admin_app, COMMUNE, 6)
+    share(admin_app, REGION, 4)
+    assert 'id="dashboard-total"' in _dashboard(admin_app, "?collectivity_type=commune")
+
+
+def test_filtered_selection_below_k_is_masked(admin_app: Flask) -> None:
+    share(admin_app, COMMUNE, 6)
+    share(admin_app, REGION, 4)
+    page = _dashboard(admin_app, "?collectivity_type=region")
+    assert 'id="dashboard-suppressed"' in page
+    assert "<strong>4</strong>" not in page
+
+
+def test_invalid_filters_restrict_nothing(admin_app: Flask) -> None:
+    share(admin_app, COMMUNE, 5)
+    page = _dashboard(admin_app, "?collectivity_type=nope&month_from=2020-13")
+    assert 'id="dashboard-total"' in page
+
+
+def test_small_category_and_its_complement_are_masked(admin_app: Flask) -> None:
+    share(admin_app, COMMUNE, 7)
+    share(admin_app, REGION, 5)
+    share(admin_app, DEPARTEMENT, 2)
+    with admin_app.test_request_context():
+        found = queries.aggregates(get_session(), k=5)
+        board = charts.build(found, 5, "fr")
+    types = next(c for c in board.charts if c.id == "chart-types")
+    cells = {row[0]: row[1:] for row in types.rows}
+    assert cells["Commune"][0] == "7"
+    assert cells["Région"] == ["masqué"] * 4  # 5 ≥ k, masked so that 2 cannot be deduced
+    assert cells["Département"] == ["masqué"] * 4
+    assert types.note is not None and "moins de 5 réponses" in types.note
+    assert types.figure is not None
+    assert types.figure["data"][0]["x"] == ["Commune"]
+
+
+# --- Dashboard: figures against a hand count ----------------------------------------------------
+
+
+def test_dashboard_figures_match_a_hand_count(admin_app: Flask) -> None:
+    share(admin_app, COMMUNE, 6)
+    share(admin_app, REGION, 5)
+    share(admin_app, REGION, 2, shared=False)
+    with admin_app.app_context():
+        results = get_session().scalars(select(Result).where(Result.is_current.is_(True))).all()
+        shared = [r for r in results if r.diagnostic.share_anonymised]
+    assert len(shared) == 11
+    dominant_a = next(r.dominant for r in shared if r.diagnostic.collectivity_type == "commune")
+    dominant_b = next(r.dominant for r in shared if r.diagnostic.collectivity_type == "region")
+    expected_dominant: dict[str, int] = {}
+    for dom, n in ((dominant_a, 6), (dominant_b, 5)):
+        expected_dominant[dom] = expected_dominant.get(dom, 0) + n
+    rec_counts: dict[str, int] = {}
+    for r in shared:
+        for rec in r.payload["fr"]["recommendations"]:
+            rec_counts[rec["id"]] = rec_counts.get(rec["id"], 0) + 1
+    score_a = next(r for r in shared if r.diagnostic.collectivity_type == "commune")
+
+    with admin_app.test_request_context():
+        board = charts.build(queries.aggregates(get_session(), k=5), 5, "fr")
+    assert board.total == 11
+    by_id = {c.id: c for c in board.charts}
+    dominant = by_id["chart-dominant"]
+    assert dominant.figure is not None
+    bars = dict(zip(dominant.figure["data"][0]["x"], dominant.figure["data"][0]["y"], strict=True))
+    assert {charts.positioning_label(k, "fr"): v for k, v in expected_dominant.items()} == bars
+
+    types = by_id["chart-types"]
+    assert types.figure is not None
+    ec = next(
+        t
+        for t in types.figure["data"]
+        if t["name"] == charts.positioning_label("economic_cooperation", "fr")
+    )
+    assert ec["y"][ec["x"].index("Commune")] == pytest.approx(score_a.score_economic_cooperation)
+
+    recs = by_id["chart-recommendations"]
+    frequent = sorted(
+        ((r, n) for r, n in rec_counts.items() if n >= 5), key=lambda x: (-x[1], x[0])
+    )
+    assert [(row[0], int(row[1])) for row in recs.rows] == [
+        (charts.recommendation_title(r, "fr"), n) for r, n in frequent[: charts.TOP_RECOMMENDATIONS]
+    ]
+
+    scores = by_id["chart-scores"]
+    assert scores.figure is not None
+    for trace in scores.figure["data"]:
+        assert trace["boxpoints"] is False
+        assert "y" not in trace  # quartiles only: no individual value is sent
+        assert trace["lowerfence"][0] <= trace["q1"][0] <= trace["median"][0]
+        assert trace["median"][0] <= trace["q3"][0] <= trace["upperfence"][0]
+
+    months = by_id["chart-months"]
+    assert [row[1] for row in months.rows] == ["11"]
+
+
+def test_dashboard_page_embeds_each_chart_with_its_table(admin_app: Flask) -> None:
+    share(admin_app, COMMUNE, 5)
+    share(admin_app, REGION, 5)
+    page = _dashboard(admin_app)
+    for chart_id in ("chart-dominant", "chart-scores", "chart-types", "chart-months"):
+        assert f'id="{chart_id}"' in page
+        assert f'id="{chart_id}-data"' in page
+    assert page.count("<table") >= 6
+    assert "plotly-custom.min.js" in page
+
+
+def test_dashboard_in_english(admin_app: Flask) -> None:
+    share(admin_app, COMMUNE, 5)
+    page = _dashboard(admin_app, "?lang=en")
+    assert 'lang="en"' in page
+    assert "Dominant positioning of the shared diagnostics" in page
+    assert "Municipality (commune)" in page
+
+
+def test_cache_sees_new_diagnostics(admin_app: Flask) -> None:
+    share(admin_app, COMMUNE, 5)
+    client = logged_in(admin_app)
+    assert "<strong>5</strong>" in client.get("/admin/").get_data(as_text=True)
+    share(admin_app, COMMUNE, 1)
+    assert "<strong>6</strong>" in client.get("/admin/").get_data(as_text=True)
+
+
+# --- Exports ------------------------------------------------------------------------------------
+
+
+def _csv(client: object) -> tuple[bytes, list[list[str]]]:
+    """Return the raw CSV export and its parsed rows."""
+    response = client.get("/admin/export.csv")  # type: ignore[attr-defined]
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    raw: bytes = response.get_data()
+    text = raw.decode("utf-8-sig")
+    return raw, list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+def test_csv_export_format(admin_app: Flask) -> None:
+    share(admin_app, COMMUNE, 5)
+    share(admin_app, REGION, 5)
+    share(admin_app, EXAMPLE_B, 1, shared=False)
+    raw, rows = _csv(logged_in(admin_app))
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert b"\r\n" in raw
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ["collectivity_type", "population", "region"]
+    assert "recommendations" in header
+    assert not {"token", "token_hash", "email", "ip", "answers", "created_at", "id"} & set(header)
+    assert len(body) == 10
+    score = body[0][header.index("score_economic_cooperation")]
+    assert "," in score and "." not in score
+    assert all(len(row[header.index("month")]) == 7 for row in body)
+
+
+def test_csv_export_is_k_anonymous(admin_app: Flask) -> None:
+    share(admin_app, COMMUNE, 5)
+    share(admin_app, REGION, 3)
+    share(admin_app, DEPARTEMENT, 4)
+    _raw, rows = _csv(logged_in(admin_app))
+    header, body = rows[0], rows[1:]
+    combos: dict[tuple[str, ...], int] = {}
+    for row in body:
+        combos[tuple(row[:3])] = combos.get(tuple(row[:3]), 0) + 1
+    assert combos and min(combos.values()) >= 5
+    assert len(body) == 12  # generalised, not removed
+    assert header[0] == "collectivity_type"
+
+
+def test_export_below_k_is_empty(admin_app: Flask) -> None:
+    share(admin_app, COMMUNE, 4)
+    _raw, rows = _csv(logged_in(admin_app))
+    assert len(rows) == 1  # the header only
+
+
+def test_json_export(admin_app: Flask) -> None:
+    share(admin_app, COMMUNE, 5)
+    response = logged_in(admin_app).get("/admin/export.json")
+    assert response.status_code == 200
+    data = json.loads(response.get_data(as_text=True))
+    assert data["generalisation"]["k"] == 5
+    assert len(data["rows"]) == 5
+    row = data["rows"][0]
+    assert isinstance(row["score_economic_cooperation"], float)
+    assert isinstance(row["recommendations"], list)
+    assert row["collectivity_type"] == "commune"
+
+
+def test_data_dictionary(admin_app: Flask) -> None:
+    share(admin_app, COMMUNE, 5)
+    client = logged_in(admin_app)
+    page = client.get("/admin/dictionnaire").get_data(as_text=True)
+    for column in ("collectivity_type", "partner_income_group", "recommendations", "month"):
+        assert column in page
+    assert "Lignes exportées : 5 sur 5" in page
+    response = client.get("/admin/export-dictionary.csv")
+    assert response.get_data().startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True)[1:]), delimiter=";"))
+    assert len(rows) == 15
+
+
+def test_examples_are_distinct_profiles() -> None:
+    assert EXAMPLE_A["collectivity_type"] != EXAMPLE_B["collectivity_type"]

@@ -1,0 +1,184 @@
+"""Anonymity rules as pure functions: cell suppression (with secondary suppression), the
+k-anonymous generalisation of the row export (a Hypothesis property over random tables), the
+CSV format and the quantiles the box plots are drawn from.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app import partners
+from app.admin import anonymise as an
+from app.admin import queries
+
+TYPES = ["commune", "intercommunalite", "metropole", "departement", "region", "other"]
+POPULATIONS = list(an.POPULATION_BANDS)
+REGIONS = [r.code for r in partners.regions()]
+
+
+# --- Cell suppression -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("counts", "hidden"),
+    [
+        ({"a": 10, "b": 7, "c": 5}, set()),  # nothing under k
+        ({"a": 10, "b": 7, "c": 4}, {"b", "c"}),  # k−1 hidden, with the next smallest
+        ({"a": 10, "b": 7, "c": 6}, set()),  # k+1 shown
+        ({"a": 10, "b": 2, "c": 1, "d": 9}, {"b", "c", "d"}),  # 2+1 < k: one more
+        ({"a": 10, "b": 3, "c": 2}, {"b", "c"}),  # two hidden adding up to k: enough
+        ({"a": 3}, {"a"}),  # nothing to hide with
+        ({"a": 4, "b": 3}, {"a", "b"}),
+        ({"a": 10, "b": 0}, set()),  # empty categories are not cells
+    ],
+)
+def test_hidden_cells(counts: dict[str, int], hidden: set[str]) -> None:
+    assert an.hidden_cells(counts, 5) == hidden
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.text("abcdefgh", min_size=1, max_size=2), st.integers(0, 40), max_size=8),
+    st.integers(2, 10),
+)
+def test_hidden_cells_cannot_be_recomputed_from_the_total(counts: dict[str, int], k: int) -> None:
+    hidden = an.hidden_cells(counts, k)
+    present = {c: n for c, n in counts.items() if n > 0}
+    shown = {c: n for c, n in present.items() if c not in hidden}
+    assert all(n >= k for n in shown.values())
+    assert all(c in hidden for c, n in present.items() if n < k)
+    if hidden:
+        # Total minus the shown cells gives only the sum of two or more hidden cells, and that
+        # sum is itself at least k.
+        assert len(hidden) >= 2 or not shown
+        assert sum(present[c] for c in hidden) >= k or not shown
+
+
+# --- Row export: generalisation ---------------------------------------------------------------
+
+rows_strategy = st.lists(
+    st.tuples(st.sampled_from(TYPES), st.sampled_from(POPULATIONS), st.sampled_from(REGIONS)),
+    max_size=400,
+)
+
+
+def _is_generalisation(original: an.QuasiIdentifier, shown: an.QuasiIdentifier) -> bool:
+    """Return whether shown is original at some level of each hierarchy."""
+    return all(
+        any(level(code) == value for level in an.HIERARCHIES[col])
+        for col, code, value in zip(an.QUASI_IDENTIFIERS, original, shown, strict=True)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows_strategy, st.integers(2, 8))
+def test_export_is_k_anonymous(rows: list[an.QuasiIdentifier], k: int) -> None:
+    counts = an.qi_counts(rows)
+    chosen = an.choose_generalisation(counts, k)
+    kept = [(qi, shown) for qi in rows if (shown := chosen.apply(qi)) is not None]
+    classes = Counter(shown for _qi, shown in kept)
+    # Every combination that appears does so in at least k rows.
+    assert all(n >= k for n in classes.values())
+    # Rows are generalised, never altered, and removed only within the budget.
+    assert all(_is_generalisation(qi, shown) for qi, shown in kept)
+    removed = len(rows) - len(kept)
+    assert removed == chosen.suppressed_rows
+    if len(rows) >= k:
+        assert removed <= an.max_suppressed_rows(len(rows))
+    else:
+        assert kept == []
+    # No lower node of the lattice would have done (minimal generalisation).
+    if len(rows) >= k:
+        for levels in an.lattice():
+            if sum(levels) >= chosen.height:
+                break
+            grouped = an.evaluate(counts, levels)
+            small = sum(n for n in grouped.values() if n < k)
+            assert small > an.max_suppressed_rows(len(rows)), levels
+
+
+def test_rare_region_is_generalised_not_dropped() -> None:
+    rows = [("commune", "lt_20k", "84")] * 20 + [("commune", "lt_20k", "04")] * 2
+    rows += [("commune", "lt_20k", "01")] * 3
+    chosen = an.choose_generalisation(an.qi_counts(rows), 5)
+    assert chosen.levels == (0, 0, 1)
+    assert chosen.apply(("commune", "lt_20k", "04")) == ("commune", "lt_20k", "overseas")
+    assert chosen.suppressed_rows == 0
+
+
+def test_a_single_outlier_is_removed_rather_than_generalising_everything() -> None:
+    rows = [("commune", "lt_20k", "84")] * 150 + [("region", "gt_1m", "84")] * 150
+    rows += [("other", "500k_1m", "04")]
+    chosen = an.choose_generalisation(an.qi_counts(rows), 5)
+    assert chosen.levels == (0, 0, 0)
+    assert chosen.suppressed_rows == 1
+    assert chosen.apply(("other", "500k_1m", "04")) is None
+
+
+def test_fewer_than_k_rows_are_all_removed() -> None:
+    chosen = an.choose_generalisation(an.qi_counts([("commune", "lt_20k", "84")] * 4), 5)
+    assert chosen.suppressed_rows == 4
+
+
+def test_hierarchies() -> None:
+    assert an.generalise(("metropole", "500k_1m", "11"), (1, 1, 1)) == (
+        an.WITH_COMPETENCE,
+        "100k_1m",
+        an.METROPOLITAN,
+    )
+    assert an.generalise(("commune", "20k_100k", "03"), (1, 1, 1)) == (
+        an.WITHOUT_COMPETENCE,
+        "lt_100k",
+        an.OVERSEAS,
+    )
+    assert an.generalise(("commune", "20k_100k", "03"), (2, 2, 2)) == ("*", "*", "*")
+
+
+# --- Export rows and CSV ----------------------------------------------------------------------
+
+
+def _row(ctype: str, month: str, recs: str) -> an.ExportRow:
+    return (ctype, "lt_20k", "84", month, "1", "economic_cooperation", 10.0, 55.5, 20.25, 1, 2, 3,
+            "high", recs)  # fmt: skip
+
+
+def test_anonymise_rows_sorts_and_orders_recommendations() -> None:
+    rows = [_row("commune", "2026-02", "b|a"), _row("commune", "2025-01", "c")] * 3
+    chosen = an.choose_generalisation(an.qi_counts(r[:3] for r in rows), 5)
+    out = an.anonymise_rows(rows, chosen)
+    assert [r[3] for r in out] == ["2025-01"] * 3 + ["2026-02"] * 3
+    assert out[-1][-1] == "a|b"
+
+
+def test_csv_has_bom_semicolons_and_decimal_commas() -> None:
+    text = an.to_csv([_row("commune", "2026-02", "a|b")])
+    assert text.startswith("\ufeff")
+    header, row = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+    assert header == list(an.EXPORT_COLUMNS)
+    assert row[6:9] == ["10,0", "55,5", "20,2"]
+    assert row[-1] == "a|b"
+
+
+# --- Quantiles ----------------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 1000).map(lambda x: x / 10), min_size=1, max_size=60))
+def test_quantiles_from_histogram_match_linear_interpolation(values: list[float]) -> None:
+    hist = sorted(Counter(values).items())
+    expected = statistics.quantiles(values, n=4, method="inclusive") if len(values) > 1 else None
+    if expected is not None:
+        for q, want in zip((0.25, 0.5, 0.75), expected, strict=True):
+            assert queries.quantile(hist, q) == pytest.approx(want)
+    assert queries.quantile(hist, 0.5) == pytest.approx(statistics.median(values))
+    box = queries.box_from_histogram(hist)
+    assert box is not None
+    assert box.p5 <= box.q1 <= box.median <= box.q3 <= box.p95
+    assert min(values) <= box.p5 and box.p95 <= max(values)

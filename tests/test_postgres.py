@@ -1,0 +1,379 @@
+"""PostgreSQL: the migrations, the respondent's journey, the JSON and boolean columns, and the
+ARRICOD aggregates, on a real server (``TEST_POSTGRES_URL``), each test on a database of its own.
+
+Queries whose SQL differs between dialects run on a SQLite file and on PostgreSQL alike
+(the ``db_url`` fixture).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from sqlalchemy import func, inspect, select
+from werkzeug.datastructures import MultiDict
+
+from app import create_app, services
+from app.admin import queries
+from app.cli import alembic_config, upgrade
+from app.db import Base, get_engine, get_session
+from app.models import Diagnostic, Result, ResultRecommendation
+from config import TestConfig
+from tests import pg
+from tests.factories import EXAMPLE_A, EXAMPLE_B, completed_diagnostic
+from tests.pg import (
+    answer_step,
+    client_sender,
+    csrf_token,
+    section_ids,
+    start_diagnostic,
+    step_path,
+)
+from tests.test_admin_support import EMAIL, PASSWORD, create_admin, post_login, wire
+
+# Fixtures of tests/pg.py used here.
+pg_url = pg.pg_url
+db_url = pg.db_url
+
+TABLES = {"diagnostic", "result", "result_recommendation", "admin"}
+
+
+def migrated_app(url: str) -> Flask:
+    """Return an application on url, its schema created by the Alembic migrations."""
+    app = create_app(TestConfig, DATABASE_URL=url)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture
+def pg_app(pg_url: str) -> Iterator[Flask]:
+    """Yield an application on a fresh, migrated PostgreSQL database."""
+    app = migrated_app(pg_url)
+    yield app
+    with app.app_context():
+        get_engine().dispose()
+
+
+@pytest.fixture
+def db_app(db_url: str) -> Iterator[Flask]:
+    """Yield an application on a fresh, migrated database: a SQLite file, then PostgreSQL."""
+    app = migrated_app(db_url)
+    yield app
+    with app.app_context():
+        get_engine().dispose()
+
+
+# --- Migrations ---------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_upgrade_head_on_empty_postgres_equals_models(pg_app: Flask) -> None:
+    with pg_app.app_context(), get_engine().connect() as connection:
+        assert connection.dialect.name == "postgresql"
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+        assert set(inspect(connection).get_table_names()) == TABLES | {"alembic_version"}
+
+
+@pytest.mark.postgres
+def test_downgrade_to_base_and_upgrade_again_on_postgres(pg_app: Flask) -> None:
+    from alembic import command
+
+    with pg_app.app_context():
+        cfg = alembic_config()
+        with get_engine().begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "base")
+        with get_engine().connect() as connection:
+            assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        with get_engine().connect() as connection:
+            assert set(inspect(connection).get_table_names()) >= TABLES
+
+
+# --- The respondent's journey -------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_whole_journey_on_postgres(pg_app: Flask) -> None:
+    client = pg_app.test_client()
+    base_send = client_sender(client)
+
+    def send(method: str, path: str, data: list[tuple[str, str]] | None = None) -> Any:
+        return base_send(method, path, MultiDict(data) if data is not None else None)
+
+    token = start_diagnostic(send)
+    steps = section_ids()
+    with pg_app.app_context():
+        diagnostic = services.find_by_token(get_session(), token)
+        assert diagnostic is not None
+        assert diagnostic.current_step == steps[0]
+
+    for index, section_id in enumerate(steps):
+        last = index == len(steps) - 1
+        sent = answer_step(send, token, section_id, EXAMPLE_A, nav="finish" if last else "next")
+        assert sent.status in (302, 303), (section_id, sent.status, sent.body[:500])
+        if last:
+            assert sent.location == f"/resultat/{token}"
+        else:
+            assert sent.location == step_path(token, steps[index + 1])
+
+    result_page = send("GET", f"/resultat/{token}")
+    assert result_page.status == 200
+    assert 'data-recommendation-id="' in result_page.body
+
+    with pg_app.app_context():
+        session = get_session()
+        diagnostic = services.find_by_token(session, token)
+        assert diagnostic is not None
+        assert diagnostic.status == "completed"
+        assert diagnostic.share_anonymised is True
+        assert diagnostic.answers == EXAMPLE_A
+        current = session.scalars(
+            select(Result).where(Result.diagnostic_id == diagnostic.id, Result.is_current)
+        ).all()
+        assert len(current) == 1
+
+    # The resume link of a completed diagnostic leads to its result.
+    resumed = send("GET", f"/diagnostic/{token}")
+    assert resumed.location == f"/resultat/{token}"
+
+    # Deletion removes the diagnostic and every row attached to it.
+    confirm = send("GET", f"/resultat/{token}/supprimer")
+    assert confirm.status == 200
+    deleted = send(
+        "POST", f"/resultat/{token}/supprimer", [("csrf_token", csrf_token(confirm.body))]
+    )
+    assert deleted.status in (302, 303)
+    with pg_app.app_context():
+        session = get_session()
+        assert session.scalar(select(func.count()).select_from(Diagnostic)) == 0
+        assert session.scalar(select(func.count()).select_from(Result)) == 0
+        assert session.scalar(select(func.count()).select_from(ResultRecommendation)) == 0
+    assert send("GET", f"/resultat/{token}").status == 404
+
+
+# --- Columns whose behaviour differs between dialects -------------------------------------------
+
+
+def test_json_answers_round_trip(db_app: Flask) -> None:
+    answers: dict[str, Any] = {
+        **EXAMPLE_B,
+        "partner_countries": ["CA", "DE", "JP"],
+        "cross_service": 4,
+        "note": "coopération « décentralisée » — 東京 ✓",
+        "nested": {"a": [1, 2.5, None, True], "b": {}},
+    }
+    with db_app.app_context():
+        session = get_session()
+        diagnostic, token = services.start(session, "fr")
+        services.save_answers(session, diagnostic, answers, "goals")
+        session.close()
+        stored = services.find_by_token(get_session(), token)
+        assert stored is not None
+        assert stored.answers == answers
+        assert isinstance(stored.answers["cross_service"], int)
+        # Reassigning the dict is what persists a change (no in-place mutation tracking).
+        services.save_answers(get_session(), stored, {"cross_service": 1}, "goals", ["note"])
+        get_session().close()
+        again = services.find_by_token(get_session(), token)
+        assert again is not None
+        assert again.answers["cross_service"] == 1
+        assert "note" not in again.answers
+        assert again.answers["nested"] == answers["nested"]
+
+
+def test_boolean_filters_and_current_result(db_app: Flask) -> None:
+    with db_app.app_context():
+        session = get_session()
+        shared, _ = completed_diagnostic(session, EXAMPLE_A, share=True)
+        completed_diagnostic(session, EXAMPLE_B, share=False)
+        services.start(session, "fr")
+        # Completing again keeps the older result but marks only the newest as current.
+        services.complete(session, shared, share_anonymised=True)
+        session.close()
+
+        def count(*where: Any) -> int:
+            query = select(func.count()).select_from(Diagnostic).where(*where)
+            return int(get_session().scalar(query) or 0)
+
+        assert count(Diagnostic.share_anonymised.is_(True)) == 1
+        assert count(Diagnostic.share_anonymised.is_(False)) == 2
+        assert count(Diagnostic.share_anonymised, Diagnostic.status == "completed") == 1
+        assert count(~Diagnostic.share_anonymised) == 2
+
+        results = (
+            get_session()
+            .scalars(select(Result).where(Result.diagnostic_id == shared.id).order_by(Result.id))
+            .all()
+        )
+        assert [r.is_current for r in results] == [False, True]
+        current = services.current_result(get_session(), shared)
+        assert current is not None
+        assert current.id == results[-1].id
+        assert current.payload["fr"]["scores"] == results[0].payload["fr"]["scores"]
+        # The current results of shared, completed diagnostics: one row per diagnostic.
+        joined = (
+            get_session()
+            .scalars(
+                select(Result.diagnostic_id)
+                .join(Diagnostic)
+                .where(Result.is_current.is_(True), Diagnostic.share_anonymised.is_(True))
+            )
+            .all()
+        )
+        assert joined == [shared.id]
+
+
+def test_timestamps_come_back_in_utc(db_app: Flask) -> None:
+    with db_app.app_context():
+        session = get_session()
+        diagnostic, token = services.start(session, "fr")
+        created = diagnostic.created_at
+        session.close()
+        stored = services.find_by_token(get_session(), token)
+        assert stored is not None
+        back = stored.created_at
+        # PostgreSQL returns aware datetimes, SQLite naive ones; both hold the same UTC instant.
+        naive = back.replace(tzinfo=None) if back.tzinfo is None else None
+        if naive is None:
+            assert back == created
+        else:
+            assert naive == created.replace(tzinfo=None)
+
+
+# --- ARRICOD's aggregates -----------------------------------------------------------------------
+
+
+def test_dashboard_and_export_queries(db_app: Flask) -> None:
+    with db_app.app_context():
+        session = get_session()
+        a_ids = [completed_diagnostic(session, EXAMPLE_A)[0].id for _ in range(5)]
+        b_ids = [completed_diagnostic(session, EXAMPLE_B)[0].id for _ in range(3)]
+        completed_diagnostic(session, EXAMPLE_B, share=False)  # not shared: counted nowhere
+        services.start(session, "fr")  # unfinished: counted nowhere
+        again = session.get(Diagnostic, a_ids[0])
+        assert again is not None
+        services.complete(session, again, share_anonymised=True)  # counted once, by its newest
+        session.close()
+
+        session = get_session()
+        current = {
+            r.diagnostic_id: r
+            for r in session.scalars(select(Result).where(Result.is_current.is_(True)))
+        }
+        shared_results = [current[i] for i in a_ids + b_ids]
+        expected_recs: dict[str, int] = {}
+        for result in shared_results:
+            for rec in result.payload["fr"]["recommendations"]:
+                expected_recs[rec["id"]] = expected_recs.get(rec["id"], 0) + 1
+
+        found = queries.aggregates(session, k=1)
+        assert found.total == 8
+        by_type = found.by("collectivity_type")
+        assert {k: g.n for k, g in by_type.items()} == {"commune": 5, "region": 3}
+        mean_a = by_type["commune"].mean("economic_cooperation")
+        assert mean_a == pytest.approx(current[a_ids[0]].score_economic_cooperation)
+        for dimension, hist in found.histograms.items():
+            assert sum(n for _, n in hist) == 8, dimension
+        box = found.box("economic_cooperation")
+        assert box is not None
+        assert box.n == 8
+        assert found.recommendations == dict(
+            sorted(expected_recs.items(), key=lambda x: (-x[1], x[0]))
+        )
+        assert queries.aggregates(session, k=9).histograms == {}
+
+        filtered = queries.aggregates(session, queries.Filters(region="28"), k=1)
+        assert filtered.total == 3
+
+        month = shared_results[0].month
+        assert queries.months_available(session) == [month]
+        assert queries.qi_histogram(session) == {
+            ("commune", "100k_500k", "84"): 5,
+            ("region", "gt_1m", "28"): 3,
+        }
+
+        rows = list(queries.export_rows(session, batch=2))
+        assert len(rows) == 8
+        by_type_rows = sorted(rows, key=lambda r: r[0])
+        for row in by_type_rows:
+            assert row[3] == month
+            expected = {
+                rec["id"]
+                for rec in current[a_ids[0] if row[0] == "commune" else b_ids[0]].payload["fr"][
+                    "recommendations"
+                ]
+            }
+            assert set(str(row[-1]).split("|")) == expected
+
+        peers = queries.peer_benchmark(session, again, k=4)
+        assert peers is not None
+        assert (peers["basis"], peers["n"]) == ("collectivity_type", 4)
+        # Four other communes, and the same four in its population band: fewer than five peers.
+        assert queries.peer_benchmark(session, again, k=5) is None
+
+
+@pytest.mark.postgres
+def test_dashboard_and_exports_over_http_on_postgres(pg_app: Flask) -> None:
+    app = wire(pg_app)
+    demo = app.test_cli_runner().invoke(args=["demo-data", "--count", "60", "--seed", "3"])
+    assert demo.exit_code == 0, demo.output
+    with app.app_context():
+        for _ in range(5):
+            completed_diagnostic(get_session(), EXAMPLE_A)
+        completed_diagnostic(get_session(), EXAMPLE_B, share=False)
+        get_session().close()
+    create_admin(app, EMAIL, PASSWORD)
+    client = app.test_client()
+    assert post_login(client).status_code == 302
+
+    dashboard = client.get("/admin/")
+    assert dashboard.status_code == 200
+    assert client.get("/admin/?collectivity_type=commune").status_code == 200
+
+    exported = client.get("/admin/export.csv")
+    assert exported.status_code == 200
+    text = exported.get_data(as_text=True).lstrip("\ufeff")
+    dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;")
+    rows = list(csv.DictReader(io.StringIO(text), dialect=dialect))
+    assert 0 < len(rows) <= 65  # the unshared diagnostic is never exported
+    k = int(app.config["MIN_CELL_SIZE"])
+    combos = Counter((r["collectivity_type"], r["population"], r["region"]) for r in rows)
+    assert min(combos.values()) >= k, combos
+
+    as_json = client.get("/admin/export.json")
+    assert as_json.status_code == 200
+    assert json.loads(as_json.get_data(as_text=True))
+
+
+def test_demo_data_then_aggregates(db_app: Flask) -> None:
+    from app.admin import cli as admin_cli
+
+    if "demo-data" not in db_app.cli.commands:
+        admin_cli.init_app(db_app)
+    done = db_app.test_cli_runner().invoke(args=["demo-data", "--count", "50", "--seed", "7"])
+    assert done.exit_code == 0, done.output
+    with db_app.app_context():
+        session = get_session()
+        assert session.scalar(select(func.count()).select_from(Diagnostic)) == 50
+        current = select(func.count()).select_from(Result).where(Result.is_current.is_(True))
+        assert session.scalar(current) == 50
+        found = queries.aggregates(session, k=1)
+        assert found.total == 50
+        assert sum(found.recommendations.values()) == session.scalar(
+            select(func.count()).select_from(ResultRecommendation)
+        )
+        assert len(list(queries.export_rows(session))) == 50
+        sample = session.scalars(select(Diagnostic).limit(1)).one()
+        assert isinstance(sample.answers, dict)
+        assert sample.answers
