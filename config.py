@@ -26,6 +26,8 @@ class Config:
     RATELIMIT_STORAGE_URI: str = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT: str = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+    PROXY_HOPS: int = int(os.environ.get("PROXY_HOPS", "0"))
     PURGE_AFTER_DAYS: int = int(os.environ.get("PURGE_AFTER_DAYS", "180"))
     BABEL_DEFAULT_LOCALE = "fr"
     LANGUAGES = ("fr", "en")

@@ -18,3 +18,4 @@ accesslog = None
 # Say nothing about the server software in the Server header (gunicorn sets that header itself,
 # from this module-level name, for every response).
 gunicorn.http.wsgi.SERVER = "aict"
+control_socket_disable = True

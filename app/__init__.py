@@ -18,6 +18,12 @@ def create_app(config: type[Config] | Config = Config, **overrides: Any) -> Flas
     app.config.from_object(config)
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if hops := app.config.get("PROXY_HOPS", 0):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
     from app import db, i18n, questionnaire, security
 

@@ -236,7 +236,8 @@ def test_small_category_and_its_complement_are_masked(admin_app: Flask) -> None:
     assert cells["Commune"][0] == "7"
     assert cells["Région"] == ["masqué"] * 4  # 5 ≥ k, masked so that 2 cannot be deduced
     assert cells["Département"] == ["masqué"] * 4
-    assert types.note is not None and "moins de 5 réponses" in types.note
+    assert types.note is not None
+    assert "moins de 5 réponses" in types.note
     assert types.figure is not None
     assert types.figure["data"][0]["x"] == ["Commune"]
 
@@ -355,7 +356,8 @@ def test_csv_export_format(admin_app: Flask) -> None:
     assert not {"token", "token_hash", "email", "ip", "answers", "created_at", "id"} & set(header)
     assert len(body) == 10
     score = body[0][header.index("score_economic_cooperation")]
-    assert "," in score and "." not in score
+    assert "," in score
+    assert "." not in score
     assert all(len(row[header.index("month")]) == 7 for row in body)
 
 
@@ -368,7 +370,8 @@ def test_csv_export_is_k_anonymous(admin_app: Flask) -> None:
     combos: dict[tuple[str, ...], int] = {}
     for row in body:
         combos[tuple(row[:3])] = combos.get(tuple(row[:3]), 0) + 1
-    assert combos and min(combos.values()) >= 5
+    assert combos
+    assert min(combos.values()) >= 5
     assert len(body) == 12  # generalised, not removed
     assert header[0] == "collectivity_type"
 

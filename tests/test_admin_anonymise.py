@@ -157,6 +157,21 @@ def test_anonymise_rows_sorts_and_orders_recommendations() -> None:
     assert out[-1][-1] == "a|b"
 
 
+def test_rows_outside_the_histogram_still_respect_k() -> None:
+    counted = [_row("commune", "2026-02", "a")] * 5
+    chosen = an.choose_generalisation(an.qi_counts(r[:3] for r in counted), 5)
+    late = [_row("region", "2026-03", "a")]  # shared after the histogram was read
+    out = an.anonymise_rows(counted + late, chosen)
+    assert len(out) == 5
+    assert all(r[0] == "commune" for r in out)
+
+
+def test_csv_quotes_values_that_need_it() -> None:
+    row = ("co;mune", 'x"y', "84", "2026-02", "1", "d", 1, 2, 3, 4, 5, 6, "h", "a")
+    text = an.to_csv([row])
+    assert list(csv.reader(io.StringIO(text[1:]), delimiter=";"))[1][:2] == ["co;mune", 'x"y']
+
+
 def test_csv_has_bom_semicolons_and_decimal_commas() -> None:
     text = an.to_csv([_row("commune", "2026-02", "a|b")])
     assert text.startswith("\ufeff")
@@ -181,4 +196,5 @@ def test_quantiles_from_histogram_match_linear_interpolation(values: list[float]
     box = queries.box_from_histogram(hist)
     assert box is not None
     assert box.p5 <= box.q1 <= box.median <= box.q3 <= box.p95
-    assert min(values) <= box.p5 and box.p95 <= max(values)
+    assert min(values) <= box.p5
+    assert box.p95 <= max(values)

@@ -96,7 +96,8 @@ def test_demo_data_command(admin_app: Flask) -> None:
         assert all(d.status == "completed" and d.share_anonymised for d in diagnostics)
         assert all(d.completed_at is not None for d in diagnostics)
         results = list(session.scalars(select(Result)))
-        assert len(results) == 40 and all(r.is_current for r in results)
+        assert len(results) == 40
+        assert all(r.is_current for r in results)
         assert {r.diagnostic_id for r in results} == {d.id for d in diagnostics}
         n_recs = session.scalar(select(func.count()).select_from(ResultRecommendation))
         assert n_recs == sum(len(r.payload["fr"]["recommendations"]) for r in results)

@@ -472,3 +472,21 @@ def test_every_shell_string_has_an_english_translation() -> None:
         if (msg := catalogue.get(msgid)) is None or not msg.string or msg.fuzzy
     )
     assert not missing, f"untranslated in {SHARED_PO.relative_to(ROOT)}: {missing}"
+
+
+def test_proxy_hops_trusts_the_forwarded_client_address() -> None:
+    from flask import request
+
+    from app import create_app
+    from config import TestConfig
+
+    app = create_app(TestConfig, PROXY_HOPS=1)
+
+    @app.get("/_whoami")
+    def whoami() -> str:
+        return request.remote_addr or ""
+
+    seen = app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"}).text
+    assert seen == "203.0.113.7"
+    plain = create_app(TestConfig).test_client()
+    assert plain.get("/", headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 200

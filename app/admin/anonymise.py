@@ -249,6 +249,11 @@ def anonymise_rows(rows: Iterable[ExportRow], generalisation: Generalisation) ->
         if recs not in ordered:
             ordered[recs] = "|".join(sorted(filter(None, str(recs or "").split("|"))))
         kept.append((*qi, *row[3:13], ordered[recs]))
+    # A diagnostic shared between the histogram the generalisation was chosen from and this
+    # read could form a new, small combination: the rule is enforced on the rows themselves.
+    sizes = Counter(row[:3] for row in kept)
+    if any(n < generalisation.k for n in sizes.values()):
+        kept = [row for row in kept if sizes[row[:3]] >= generalisation.k]
     kept.sort()
     return kept
 

@@ -72,6 +72,16 @@ def positioning_label(pid: str, lang: str) -> str:
         return pid
 
 
+def short_label(pid: str) -> str:
+    """Return a positioning's short name, for table headers."""
+    names = {
+        "business_internationalisation": _("Internationalisation des entreprises"),
+        "economic_cooperation": _("Coopération économique"),
+        "multisector_cooperation": _("Coopération multisectorielle"),
+    }
+    return names.get(pid, pid)
+
+
 def option_label(question_id: str, code: str, lang: str) -> str:
     """Return the label of an option of a core question, found in the newest version having it."""
     for questionnaire in reversed(list(qn.load_all().values())):
@@ -250,11 +260,16 @@ def box_chart(agg: Aggregates, k: int, lang: str) -> Chart:
         }
         for pid, box in boxes
     ]
-    rows = [
-        [positioning_label(pid, lang), _count(box.n)]
-        + [_score(v) for v in (box.p5, box.q1, box.median, box.q3, box.p95, box.mean)]
-        for pid, box in boxes
+    statistics: list[tuple[str, Callable[[Box], str]]] = [
+        (_("Diagnostics"), lambda b: _count(b.n)),
+        (_("5e centile"), lambda b: _score(b.p5)),
+        (_("1er quartile"), lambda b: _score(b.q1)),
+        (_("Médiane"), lambda b: _score(b.median)),
+        (_("3e quartile"), lambda b: _score(b.q3)),
+        (_("95e centile"), lambda b: _score(b.p95)),
+        (_("Moyenne"), lambda b: _score(b.mean)),
     ]
+    rows = [[name] + [value(box) for _pid, box in boxes] for name, value in statistics]
     reading = _(
         "Lecture : la boîte va du premier au troisième quartile, le trait central est la médiane, "
         "les moustaches vont du 5e au 95e centile. Aucune valeur individuelle n'est représentée."
@@ -263,16 +278,7 @@ def box_chart(agg: Aggregates, k: int, lang: str) -> Chart:
         "chart-scores",
         caption,
         {"data": data, "layout": _layout(_("Score"), yaxis={"range": [0, 100]})},
-        [
-            _("Positionnement"),
-            _("Diagnostics"),
-            _("5e centile"),
-            _("1er quartile"),
-            _("Médiane"),
-            _("3e quartile"),
-            _("95e centile"),
-            _("Moyenne"),
-        ],
+        [_("Statistique")] + [short_label(pid) for pid, _box in boxes],
         rows,
         reading,
     )
@@ -313,9 +319,7 @@ def mean_scores_chart(
         )
         for key in keys
     ]
-    headers = [category_header, _("Diagnostics")] + [
-        _("Score moyen : %(label)s", label=positioning_label(p, lang)) for p in POSITIONINGS
-    ]
+    headers = [category_header, _("Diagnostics")] + [short_label(p) for p in POSITIONINGS]
     layout = _layout(_("Score moyen (sur 100)"), barmode="group", yaxis={"range": [0, 100]})
     return Chart(
         chart_id,
@@ -429,9 +433,7 @@ def monthly_chart(agg: Aggregates, k: int, lang: str) -> Chart:
         )
         for key in keys
     ]
-    headers = [_("Mois"), _("Diagnostics")] + [
-        _("Score moyen : %(label)s", label=positioning_label(p, lang)) for p in POSITIONINGS
-    ]
+    headers = [_("Mois"), _("Diagnostics")] + [short_label(p) for p in POSITIONINGS]
     reading = _(
         "Lecture : les barres donnent le nombre de diagnostics partagés chaque mois (échelle de "
         "droite), les courbes le score moyen de chaque positionnement (échelle de gauche). Les "

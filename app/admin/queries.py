@@ -330,7 +330,8 @@ def export_rows(session: Session, batch: int = 5000) -> Iterator[tuple[Any, ...]
             _recommendation_ids(dialect),
         )
     )
-    result = session.execute(stmt.execution_options(yield_per=batch))
+    # Core rows through the session's connection: no ORM result processing per row.
+    result = session.connection().execution_options(yield_per=batch).execute(stmt)
     for row in result:
         yield tuple(row)
 

@@ -298,6 +298,15 @@ class PartnerRow:
     oecd: bool
 
 
+def selected_codes(data: object) -> frozenset[str]:
+    """Return the codes a field currently holds, as strings, for the step template."""
+    if data is None or data == "":
+        return frozenset()
+    if isinstance(data, list | tuple | set | frozenset):
+        return frozenset(str(item) for item in data)
+    return frozenset((str(data),))
+
+
 def chosen_partners(codes: Iterable[str] | None, lang: str) -> list[PartnerRow]:
     """Return the known countries among codes, with their income group and OECD membership."""
     rows = []

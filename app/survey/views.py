@@ -55,6 +55,7 @@ def _render(token: str, page: StepPage) -> str:
         token=token,
         link_url=url_for(".resume", token=token, _external=True),
         chosen_partners=forms.chosen_partners,
+        selected_codes=forms.selected_codes,
         min_cell_size=current_app.config["MIN_CELL_SIZE"],
     )
 

@@ -140,6 +140,10 @@ class PageProblems:
 
     problems: list[str] = field(default_factory=list)
     allowed: list[re.Pattern[str]] = field(default_factory=list)
+    # Main-frame navigations started so far, and the count at which each request started: a
+    # load the browser cancels because the page was left (net::ERR_ABORTED) is no fault.
+    navigations: int = 0
+    started: dict[Request, int] = field(default_factory=dict)
 
     def allow(self, url_pattern: str) -> None:
         """Declare errors of URLs matching url_pattern (a regex) expected, e.g. a 404 page."""
@@ -157,8 +161,17 @@ class PageProblems:
             return
         self.problems.append(f"console error: {message.text} ({url})")
 
+    def on_request(self, request: Request) -> None:
+        """Note when a request started: before or after the page was left."""
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            self.navigations += 1
+        self.started[request] = self.navigations
+
     def on_request_failed(self, request: Request) -> None:
-        """Record a request that got no response."""
+        """Record a request that got no response, unless leaving the page cancelled it."""
+        left_page = self.started.get(request, self.navigations) < self.navigations
+        if left_page and request.failure == "net::ERR_ABORTED":
+            return
         if not self._is_allowed(request.url):
             self.problems.append(f"request failed: {request.url} ({request.failure})")
 
@@ -179,6 +192,7 @@ def page_problems(page: Page) -> Iterator[PageProblems]:
     """Watch the test's page; fail the test if it logged an error or a request failed."""
     watcher = PageProblems()
     page.on("console", watcher.on_console)
+    page.on("request", watcher.on_request)
     page.on("requestfailed", watcher.on_request_failed)
     page.on("response", watcher.on_response)
     page.on("pageerror", watcher.on_page_error)
@@ -278,15 +292,28 @@ def as_number(cell: str) -> float:
     return float(cell.replace("\u202f", "").replace("\xa0", "").replace(",", ".").strip())
 
 
-def assert_charts_have_data_tables(page: Page) -> None:
-    """Check that every chart has, next to it, a table holding the figures it draws."""
+def chart_table(chart: Locator) -> Locator:
+    """Return the data table next to a chart (in the same figure), checked to exist once."""
+    table = chart.locator("xpath=ancestor::figure[1]").locator("table")
+    expect(table).to_have_count(1)
+    expect(table.locator("caption")).not_to_be_empty()
+    assert table.locator("tbody tr").count() > 0, f"{chart.get_attribute('id')}: empty table"
+    return table
+
+
+def assert_charts_have_tables(page: Page) -> None:
+    """Check that every chart has, next to it, a data table with a caption and rows."""
     for chart in page.locator(".chart").all():
-        figure = chart.locator("xpath=ancestor::figure[1]")
-        table = figure.locator("table")
-        expect(table).to_have_count(1)
-        expect(table.locator("caption")).not_to_be_empty()
-        cells = table.locator("tbody tr").evaluate_all(
-            "rows => rows.map(r => r.cells[r.cells.length - 1].textContent)"
+        chart_table(chart)
+
+
+def assert_charts_have_data_tables(page: Page) -> None:
+    """Check that every chart's table holds exactly the scores the chart draws."""
+    for chart in page.locator(".chart").all():
+        cells = (
+            chart_table(chart)
+            .locator("tbody tr")
+            .evaluate_all("rows => rows.map(r => r.cells[r.cells.length - 1].textContent)")
         )
         shown = sorted(round(as_number(c), 1) for c in cells)
         plotted = sorted(

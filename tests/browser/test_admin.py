@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import assert_charts_drawn, log_in_as_admin
+from tests.browser.conftest import assert_charts_drawn, assert_charts_have_tables, log_in_as_admin
 
 
 def test_dashboard_needs_a_login(page: Page) -> None:
@@ -29,8 +29,4 @@ def test_dashboard_charts_have_their_data_tables(page: Page) -> None:
     log_in_as_admin(page)
     expect(page).to_have_url(re.compile(r"/admin/$"))
     assert_charts_drawn(page)
-    for chart in page.locator(".chart").all():
-        table = chart.locator("xpath=ancestor::figure[1]").locator("table")
-        expect(table).to_have_count(1)
-        expect(table.locator("caption")).not_to_be_empty()
-        assert table.locator("tbody tr").count() > 0
+    assert_charts_have_tables(page)

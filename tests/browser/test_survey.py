@@ -236,6 +236,21 @@ def press_button(page: Page, value: str) -> None:
     page.keyboard.press("Enter")
 
 
+def submit_empty_step_with_keys(page: Page, section: dict[str, Any]) -> None:
+    """Send the step unanswered: the error summary is announced and focused, and its first
+    link leads to the first question."""
+    press_button(page, "next")
+    summary = page.locator("#error-summary")
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(summary.locator("a").first).to_be_focused()
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    first = section["questions"][0]
+    expect(page.locator(f"input[name='{first['id']}']").first).to_be_focused()
+
+
 def test_respondent_completes_the_diagnostic_with_the_keyboard_only(
     page: Page, questionnaire: dict[str, Any]
 ) -> None:
@@ -257,6 +272,8 @@ def test_respondent_completes_the_diagnostic_with_the_keyboard_only(
     answers: dict[str, Any] = {}
     for number, section in enumerate(sections):
         expect(page).to_have_url(step_url(section["id"]))
+        if number == 0:
+            submit_empty_step_with_keys(page, section)
         for question in section["questions"]:
             value = answer_for(question, EXAMPLE_B)
             answer_with_keys(page, question, value)
