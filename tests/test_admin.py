@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import re
 import uuid
 from collections.abc import Iterator
 
@@ -337,7 +338,10 @@ def _csv(client: object) -> tuple[bytes, list[list[str]]]:
     response = client.get("/admin/export.csv")  # type: ignore[attr-defined]
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    assert "attachment" in response.headers["Content-Disposition"]
+    assert re.fullmatch(
+        r'attachment; filename="aict-export-\d{4}-\d{2}-\d{2}\.csv"',
+        response.headers["Content-Disposition"],
+    )
     raw: bytes = response.get_data()
     text = raw.decode("utf-8-sig")
     return raw, list(csv.reader(io.StringIO(text), delimiter=";"))

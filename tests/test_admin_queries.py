@@ -83,6 +83,21 @@ def test_peer_benchmark_falls_back_to_the_population_band(admin_app: Flask) -> N
     assert (peers["basis"], peers["value"], peers["n"]) == ("population", "100k_500k", 5)
 
 
+def test_peer_cache_follows_consent_changes(admin_app: Flask) -> None:
+    ids = share(admin_app, EXAMPLE_A, 5)
+    own = _own(admin_app, EXAMPLE_A, shared=False)
+    first = _peers(admin_app, own)
+    assert first is not None
+    assert first["n"] == 5
+    with admin_app.app_context():
+        session = get_session()
+        withdrawn = session.get(Diagnostic, ids[0])
+        assert withdrawn is not None
+        withdrawn.share_anonymised = False  # consent withdrawn, no new result
+        session.commit()
+    assert _peers(admin_app, own) is None
+
+
 def test_peers_partial(admin_app: Flask) -> None:
     share(admin_app, EXAMPLE_A, 5)
     own = _own(admin_app, EXAMPLE_A)

@@ -9,6 +9,7 @@ gives exact quantiles on SQLite and PostgreSQL alike and never sends individual 
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVarTuple
@@ -187,8 +188,8 @@ def cube(session: Session, filters: Filters | None = None) -> list[Cell]:
     ]
 
 
-def _histogram_select(dimensions: Sequence[str]) -> Select[int, float, int]:
-    """Return a SELECT of (dimension index, score value, count) for the shared diagnostics.
+def _histogram_select(dimensions: Sequence[str], *keys: InstrumentedAttribute[Any]) -> Select[Any]:
+    """Return a SELECT of ([keys…,] dimension index, score value, count) for shared diagnostics.
 
     Every row is paired with each dimension through a small constant table, so the scores'
     histograms take one scan of the join rather than one per score.
@@ -199,8 +200,8 @@ def _histogram_select(dimensions: Sequence[str]) -> Select[int, float, int]:
     value = case(
         *((dims.c.i == literal_column(str(i)), SCORE_COLUMNS[d]) for i, d in enumerate(dimensions))
     )
-    stmt = shared(select(dims.c.i, value, func.count())).join(dims, true())
-    return stmt.group_by(dims.c.i, value)
+    stmt = shared(select(*keys, dims.c.i, value, func.count())).join(dims, true())
+    return stmt.group_by(*keys, dims.c.i, value)
 
 
 def _read_histograms(
@@ -339,20 +340,49 @@ def export_rows(session: Session, batch: int = 5000) -> Iterator[tuple[Any, ...]
 # --- Peer benchmark -----------------------------------------------------------------------------
 
 
-def _peer_stats(
-    session: Session, condition: ColumnElement[bool], own_id: int
-) -> tuple[int, dict[str, float], dict[str, float]]:
-    """Return the size, mean and median scores of the shared diagnostics matching condition."""
-    base = shared(select(func.count(), *(func.avg(SCORE_COLUMNS[p]) for p in POSITIONINGS)))
-    row = session.execute(base.where(condition, Diagnostic.id != own_id)).one()
-    n = int(row[0])
-    if not n:
-        return 0, {}, {}
-    means = {p: float(v) for p, v in zip(POSITIONINGS, row[1:], strict=True)}
-    stmt = _histogram_select(POSITIONINGS).where(condition, Diagnostic.id != own_id)
-    hists = _read_histograms(session.execute(stmt), POSITIONINGS)
-    medians = {p: quantile(h, 0.5) for p, h in hists.items()}
-    return n, means, medians
+Histogram = list[tuple[float, int]]
+PeerGroups = dict[tuple[str, str], dict[str, Histogram]]
+PEER_BASES = ("collectivity_type", "population")
+
+
+def peer_groups(session: Session) -> PeerGroups:
+    """Return the positioning scores' histograms of every collectivity type and population band.
+
+    Two scans serve every result page until the data changes: they are kept per engine with the
+    data's fingerprint (``data_version``).
+    """
+    engine = session.get_bind()
+    version = data_version(session)
+    cached = _peer_cache.get(engine)  # type: ignore[arg-type]
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    groups: PeerGroups = {}
+    for basis in PEER_BASES:
+        column: InstrumentedAttribute[Any] = getattr(Diagnostic, basis)
+        for value, dim_index, score, n in session.execute(_histogram_select(POSITIONINGS, column)):
+            hists = groups.setdefault((basis, str(value)), {p: [] for p in POSITIONINGS})
+            hists[POSITIONINGS[int(dim_index)]].append((float(score), int(n)))
+    for hists in groups.values():
+        for hist in hists.values():
+            hist.sort()
+    _peer_cache[engine] = (version, groups)  # type: ignore[index]
+    return groups
+
+
+_peer_cache: weakref.WeakKeyDictionary[Any, tuple[tuple[Any, ...], PeerGroups]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _without(hist: Histogram, value: float) -> Histogram:
+    """Return a histogram with one occurrence of value taken out."""
+    out = []
+    for v, n in hist:
+        if v == value:
+            n -= 1
+        if n:
+            out.append((v, n))
+    return out
 
 
 def peer_benchmark(session: Session, diagnostic: Diagnostic, k: int) -> dict[str, Any] | None:
@@ -361,41 +391,49 @@ def peer_benchmark(session: Session, diagnostic: Diagnostic, k: int) -> dict[str
     Peers are shared, completed diagnostics of the same collectivity type, else of the same
     population band (the respondent's own excluded); None unless the peer group has at least k
     members. The dict holds ``basis`` ("collectivity_type" or "population"), ``value`` (its
-    code), ``n``, and per positioning ``own``, ``mean`` and ``median`` (one decimal).
+    code), ``value_label`` and, per positioning, ``label``, ``own``, ``mean`` and ``median``
+    (one decimal).
     """
-    own = session.execute(
-        select(*(SCORE_COLUMNS[p] for p in POSITIONINGS)).where(
-            Result.diagnostic_id == diagnostic.id, Result.is_current.is_(True)
+    scores = [SCORE_COLUMNS[p] for p in POSITIONINGS]
+    mine = session.execute(
+        shared(select(Diagnostic.collectivity_type, Diagnostic.population, *scores)).where(
+            Diagnostic.id == diagnostic.id
         )
     ).first()
-    candidates = (
-        ("collectivity_type", diagnostic.collectivity_type, Diagnostic.collectivity_type),
-        ("population", diagnostic.population, Diagnostic.population),
-    )
-    for basis, value, column in candidates:
-        if not value:
+    own = session.execute(
+        select(*scores).where(Result.diagnostic_id == diagnostic.id, Result.is_current.is_(True))
+    ).first()
+    groups = peer_groups(session)
+    for basis in PEER_BASES:
+        value = getattr(diagnostic, basis)
+        hists = groups.get((basis, str(value))) if value else None
+        if not hists:
             continue
-        n, means, medians = _peer_stats(session, column == value, diagnostic.id)
-        if n >= k:
-            questionnaire = qn.get(diagnostic.questionnaire_version) or qn.current()
-            option = questionnaire.questions[basis].option(value)
-            return {
-                "basis": basis,
-                "value": value,
-                "value_label": _both(option.label) if option else {"fr": value, "en": value},
-                "n": n,
-                "k": k,
-                "positionings": [
-                    {
-                        "id": p,
-                        "label": _both(questionnaire.dimension(p).label),
-                        "own": float(own[i]) if own is not None else None,
-                        "mean": round(means[p], 1),
-                        "median": round(medians[p], 1),
-                    }
-                    for i, p in enumerate(POSITIONINGS)
-                ],
-            }
+        if mine is not None and getattr(mine, basis) == value:  # counted among its own peers
+            own_values = dict(zip(POSITIONINGS, tuple(mine)[2:], strict=True))
+            hists = {p: _without(h, float(own_values[p])) for p, h in hists.items()}
+        n = sum(c for _v, c in hists[POSITIONINGS[0]])
+        if n < k:
+            continue
+        questionnaire = qn.get(diagnostic.questionnaire_version) or qn.current()
+        option = questionnaire.questions[basis].option(value)
+        return {
+            "basis": basis,
+            "value": value,
+            "value_label": _both(option.label) if option else {"fr": value, "en": value},
+            "n": n,
+            "k": k,
+            "positionings": [
+                {
+                    "id": p,
+                    "label": _both(questionnaire.dimension(p).label),
+                    "own": float(own[i]) if own is not None else None,
+                    "mean": round(sum(v * c for v, c in hists[p]) / n, 1),
+                    "median": round(quantile(hists[p], 0.5), 1),
+                }
+                for i, p in enumerate(POSITIONINGS)
+            ],
+        }
     return None
 
 

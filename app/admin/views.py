@@ -122,11 +122,11 @@ def _export() -> tuple[anonymise.Generalisation, list[anonymise.ExportRow]]:
     return generalisation, anonymise.anonymise_rows(queries.export_rows(db), generalisation)
 
 
-def _attachment(body: str, mimetype: str, name: str) -> Response:
+def _attachment(body: str, mimetype: str, name: str, extension: str) -> Response:
     """Return a download response named with today's date."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{extension}"'
     return response
 
 
@@ -134,9 +134,7 @@ def _attachment(body: str, mimetype: str, name: str) -> Response:
 def export_csv() -> Response:
     """Download the k-anonymous row export as CSV (BOM, ';', decimal comma)."""
     _generalisation, rows = _export()
-    response = _attachment(anonymise.to_csv(rows), "text/csv", "aict-export")
-    response.headers["Content-Disposition"] += ".csv"
-    return response
+    return _attachment(anonymise.to_csv(rows), "text/csv", "aict-export", "csv")
 
 
 @bp.get("/export.json")
@@ -152,9 +150,7 @@ def export_json() -> Response:
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    response = _attachment(body, "application/json", "aict-export")
-    response.headers["Content-Disposition"] += ".json"
-    return response
+    return _attachment(body, "application/json", "aict-export", "json")
 
 
 def _dictionary_rows() -> list[tuple[str, str, str]]:
@@ -178,9 +174,7 @@ def dictionary_csv() -> Response:
     """Download the data dictionary as CSV (same format as the export)."""
     headers = (str(gettext("colonne")), str(gettext("description")), str(gettext("valeurs")))
     body = anonymise.to_csv_table(headers, _dictionary_rows())
-    response = _attachment(body, "text/csv", "aict-dictionnaire")
-    response.headers["Content-Disposition"] += ".csv"
-    return response
+    return _attachment(body, "text/csv", "aict-dictionnaire", "csv")
 
 
 # The export's columns, described in French, translated when a page is rendered.

@@ -23,7 +23,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import ConsoleMessage, Locator, Page, Request, Response, expect
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app, services
 from app.db import Base, get_engine, get_session
@@ -93,10 +93,19 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     return app
 
 
+class QuietRequestHandler(WSGIRequestHandler):
+    """A request handler that logs no request line (they would bury a failure's report)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log nothing: the tests watch the responses themselves (``page_problems``)."""
+
+
 @pytest.fixture(scope="session")
 def live_server(live_app: Flask) -> Iterator[str]:
     """Serve the application on a free local port in a daemon thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server(
+        "127.0.0.1", 0, live_app, threaded=True, request_handler=QuietRequestHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -185,3 +185,42 @@ def test_data_dictionary(page: Page, audit: Check) -> None:
     link.first.click()
     expect(page.locator("h1")).to_contain_text(re.compile("dictionnaire", re.I))
     audit(page)
+
+
+# --- Narrow screens (WCAG 1.4.10 reflow: 320 CSS pixels wide) ---------------------------------
+
+NARROW = {"width": 320, "height": 800}
+
+
+def assert_reflows(page: Page) -> None:
+    """Check that the page needs no horizontal scrolling at its viewport's width."""
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= NARROW["width"], f"{page.url} is {width}px wide at {NARROW['width']}px"
+
+
+def test_narrow_screen_respondent_pages(
+    page: Page,
+    audit: Check,
+    started_token: str,
+    completed_token: str,
+    questionnaire: dict[str, Any],
+) -> None:
+    page.set_viewport_size(NARROW)
+    steps = [f"/diagnostic/{started_token}/etape/{s['id']}" for s in questionnaire["sections"]]
+    for path in ["/", *steps, f"/resultat/{completed_token}"]:
+        page.goto(path)
+        assert_charts_drawn(page, minimum=0)
+        assert_reflows(page)
+        audit(page)
+
+
+def test_narrow_screen_admin_pages(page: Page, audit: Check) -> None:
+    page.set_viewport_size(NARROW)
+    log_in_as_admin(page)
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+    assert_charts_drawn(page)
+    assert_reflows(page)
+    audit(page)
+    page.goto("/admin/dictionnaire")
+    assert_reflows(page)
+    audit(page)
