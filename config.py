@@ -32,6 +32,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "fr"
     LANGUAGES = ("fr", "en")
     WTF_CSRF_TIME_LIMIT: int | None = None
+    # Validation messages come from app/answers.py in the page's language; WTForms' own
+    # catalogues would only be reloaded from disk on every form.
+    WTF_I18N_ENABLED = False
     MAX_CONTENT_LENGTH = 1024 * 1024
     API_MAX_BODY = 64 * 1024
     SESSION_COOKIE_HTTPONLY = True
