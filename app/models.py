@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
@@ -94,6 +94,86 @@ class ResultRecommendation(Base):
     )
     recommendation_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     priority: Mapped[str] = mapped_column(String(8))
+
+
+SHARED_SCORE_COLUMNS = (
+    "score_business_internationalisation",
+    "score_economic_cooperation",
+    "score_multisector_cooperation",
+    "logic_business_support",
+    "logic_sustainable_development",
+    "logic_territorial_promotion",
+)
+PROFILE_COLUMNS = ("collectivity_type", "population", "region")
+
+
+class SharedResult(Base):
+    """What ARRICOD's statistics may read, and nothing else: one narrow row per shared diagnostic.
+
+    A diagnostic has a row here only while it is completed and its respondent ticked
+    ``share_anonymised``, and the row copies its current result only (``services`` keeps it so:
+    completion replaces it, withdrawing consent deletes it, deleting the diagnostic or the result
+    cascades). It holds the profile, the scores and the recommendation ids, never the answers or
+    the result's payload, so the dashboard, the exports and the peer benchmark scan a small table
+    without any join.
+    """
+
+    __tablename__ = "shared_result"
+    # Covering indexes, so that SQLite aggregates by reading one index in order (no sort, no
+    # table row) and PostgreSQL can too; rows change once per completion, so they cost little.
+    __table_args__ = (
+        # The dashboard's cube: its five GROUP BY keys, then the six scores it sums. Its first
+        # column serves the collectivity_type filter.
+        Index(
+            "ix_shared_result_cube",
+            "collectivity_type",
+            "partner_income_group",
+            "month",
+            "questionnaire_version",
+            "dominant",
+            *SHARED_SCORE_COLUMNS,
+        ),
+        Index("ix_shared_result_region", "region"),
+        Index("ix_shared_result_month", "month"),
+        # The histogram of each positioning score (dashboard quartiles, peer benchmark), with
+        # the columns the filters and peer groups read.
+        *(
+            Index(f"ix_shared_result_{column}", column, *PROFILE_COLUMNS, "month")
+            for column in SHARED_SCORE_COLUMNS[:3]
+        ),
+        # The counts of each distinct set of recommendations, filters included.
+        Index(
+            "ix_shared_result_recommendations",
+            "recommendations",
+            "collectivity_type",
+            "region",
+            "month",
+        ),
+    )
+
+    diagnostic_id: Mapped[int] = mapped_column(
+        ForeignKey("diagnostic.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    result_id: Mapped[int] = mapped_column(ForeignKey("result.id", ondelete="CASCADE"), unique=True)
+    questionnaire_version: Mapped[str] = mapped_column(String(16))
+    month: Mapped[str] = mapped_column(String(7))
+    collectivity_type: Mapped[str] = mapped_column(String(32))
+    population: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str] = mapped_column(String(2))
+    dominant: Mapped[str] = mapped_column(String(40))
+    score_business_internationalisation: Mapped[float] = mapped_column(Float)
+    score_economic_cooperation: Mapped[float] = mapped_column(Float)
+    score_multisector_cooperation: Mapped[float] = mapped_column(Float)
+    logic_business_support: Mapped[float] = mapped_column(Float)
+    logic_sustainable_development: Mapped[float] = mapped_column(Float)
+    logic_territorial_promotion: Mapped[float] = mapped_column(Float)
+    partner_income_group: Mapped[str] = mapped_column(String(16))
+    # The result's recommendation ids, sorted and joined with "," (RECOMMENDATION_SEPARATOR):
+    # the dashboard counts each distinct set once in SQL and splits the sets in Python.
+    recommendations: Mapped[str] = mapped_column(Text)
+
+
+RECOMMENDATION_SEPARATOR = ","
 
 
 class Admin(Base):

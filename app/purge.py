@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.db import get_session
-from app.models import Diagnostic, Result, ResultRecommendation, utcnow
+from app.models import Diagnostic, Result, ResultRecommendation, SharedResult, utcnow
 
 IN_PROGRESS = "in_progress"
 
@@ -30,9 +30,9 @@ def cutoff(days: int, now: datetime | None = None) -> datetime:
 def purge(session: Session, days: int, now: datetime | None = None) -> int:
     """Delete unfinished diagnostics untouched for more than days days; return how many.
 
-    Their results, if any (a diagnostic reopened after completion), go with them: the rows are
-    deleted explicitly, not left to ``ON DELETE CASCADE`` alone (SQLite honours it only with its
-    foreign-key pragma on).
+    Their results and shared rows, if any (a diagnostic reopened after completion), go with them:
+    the rows are deleted explicitly, not left to ``ON DELETE CASCADE`` alone (SQLite honours it
+    only with its foreign-key pragma on).
     """
     if days < 0:
         raise ValueError("days must be zero or more")
@@ -45,6 +45,7 @@ def purge(session: Session, days: int, now: datetime | None = None) -> int:
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         results = select(Result.id).where(Result.diagnostic_id.in_(chunk))
+        session.execute(delete(SharedResult).where(SharedResult.diagnostic_id.in_(chunk)))
         session.execute(
             delete(ResultRecommendation).where(ResultRecommendation.result_id.in_(results))
         )

@@ -6,17 +6,35 @@ import hashlib
 import secrets
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, defer
 
 from app import questionnaire as qn
 from app import report
 from app.answers import AnswerErrors, validate
-from app.models import Diagnostic, Result, ResultRecommendation, utcnow
+from app.models import (
+    RECOMMENDATION_SEPARATOR,
+    SHARED_SCORE_COLUMNS,
+    Diagnostic,
+    Result,
+    ResultRecommendation,
+    SharedResult,
+    utcnow,
+)
 from app.questionnaire import Questionnaire
 from app.scoring import AnswerValue
 
 TOKEN_BYTES = 32  # 256 bits of randomness in every private link
+COMPLETED = "completed"
+# Result columns copied as they are into the diagnostic's shared_result row.
+SHARED_RESULT_COLUMNS = (
+    "questionnaire_version",
+    "month",
+    "dominant",
+    *SHARED_SCORE_COLUMNS,
+    "partner_income_group",
+)
 
 
 def new_token() -> str:
@@ -99,9 +117,63 @@ def save_answers(
     merged.update(answers)
     diagnostic.answers = merged
     diagnostic.current_step = current_step
-    if share_anonymised is not None:
+    if share_anonymised is not None and share_anonymised != diagnostic.share_anonymised:
         diagnostic.share_anonymised = share_anonymised
+        sync_shared(session, diagnostic)
     session.commit()
+
+
+def set_sharing(session: Session, diagnostic: Diagnostic, share_anonymised: bool) -> None:
+    """Record the respondent's consent to share anonymously, under the row lock, and commit.
+
+    A completed diagnostic enters or leaves ``shared_result`` (ARRICOD's statistics) at once.
+    """
+    lock(session, diagnostic)
+    if share_anonymised != diagnostic.share_anonymised:
+        diagnostic.share_anonymised = share_anonymised
+        sync_shared(session, diagnostic)
+    session.commit()
+
+
+def sync_shared(session: Session, diagnostic: Diagnostic, result: Result | None = None) -> None:
+    """Make the diagnostic's ``shared_result`` row match its consent, status and current result.
+
+    The row is deleted, then written again from the current result (``result``, else read from
+    the database) only when the diagnostic is completed and shared. Call it under ``lock``,
+    inside the transaction that changes the diagnostic.
+    """
+    session.execute(
+        sql_delete(SharedResult)
+        .where(SharedResult.diagnostic_id == diagnostic.id)
+        .execution_options(synchronize_session=False)
+    )
+    if diagnostic.status != COMPLETED or not diagnostic.share_anonymised:
+        return
+    if result is None:
+        result = session.scalar(
+            select(Result)
+            .options(defer(Result.payload))
+            .where(Result.diagnostic_id == diagnostic.id, Result.is_current.is_(True))
+            .order_by(Result.id.desc())
+            .limit(1)
+        )
+        if result is None:
+            return
+    session.execute(insert(SharedResult).values(shared_values(diagnostic, result)))
+
+
+def shared_values(diagnostic: Diagnostic, result: Result) -> dict[str, Any]:
+    """Return the ``shared_result`` row of a diagnostic and its current result."""
+    recommendations = sorted(r.recommendation_id for r in result.recommendations)
+    return {
+        "diagnostic_id": diagnostic.id,
+        "result_id": result.id,
+        "collectivity_type": diagnostic.collectivity_type,
+        "population": diagnostic.population,
+        "region": diagnostic.region,
+        **{column: getattr(result, column) for column in SHARED_RESULT_COLUMNS},
+        "recommendations": RECOMMENDATION_SEPARATOR.join(recommendations),
+    }
 
 
 def complete(
@@ -111,7 +183,8 @@ def complete(
 
     Raises answers.AnswerErrors if an answer is missing or invalid; nothing is stored then.
     The diagnostic's row is locked first (see ``lock``), so that two concurrent completions
-    leave exactly one current result.
+    leave exactly one current result. The diagnostic's ``shared_result`` row is replaced in the
+    same transaction: by the new result if shared, by nothing otherwise.
     """
     lock(session, diagnostic)
     questionnaire = questionnaire_of(diagnostic)
@@ -127,12 +200,14 @@ def complete(
     )
     result = make_result(diagnostic.id, questionnaire.version, payload, now)
     session.add(result)
-    diagnostic.status = "completed"
+    diagnostic.status = COMPLETED
     diagnostic.share_anonymised = share_anonymised
     diagnostic.completed_at = now
     diagnostic.collectivity_type = str(answers.get("collectivity_type"))
     diagnostic.population = str(answers.get("population"))
     diagnostic.region = str(answers.get("region"))
+    session.flush()  # the new result's id, for its shared_result row
+    sync_shared(session, diagnostic, result)
     session.commit()
     return result
 
@@ -175,5 +250,10 @@ def current_result(session: Session, diagnostic: Diagnostic) -> Result | None:
 
 def delete(session: Session, diagnostic: Diagnostic) -> None:
     """Delete a diagnostic with all its results, from every table."""
+    session.execute(
+        sql_delete(SharedResult)
+        .where(SharedResult.diagnostic_id == diagnostic.id)
+        .execution_options(synchronize_session=False)
+    )
     session.delete(diagnostic)
     session.commit()

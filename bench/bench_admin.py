@@ -13,9 +13,6 @@ schema of its own dropped afterwards), it measures:
 - the CSV export, ``GET /admin/export.csv``, against the bare SQL it rests on (the
   quasi-identifier histogram and the row SELECT, fetched).
 
-On SQLite it measures the cold dashboard and the bare SQL again with the covering indexes the
-report proposes (``PROPOSED_INDEXES``), created in the temporary database only.
-
 Prints a Markdown table; exits with status 1 when a target is missed (demo data under 60 s on
 SQLite, dashboard under 500 ms, export under 5 s). ``BENCH_ADMIN_COUNT`` changes N.
 """
@@ -58,18 +55,6 @@ EXPORT_TARGET_S = 5.0
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 EMAIL = "bench@arricod.example"
 PASSWORD = "bench password, long enough"  # noqa: S105 - a throw-away database
-
-# Covering indexes for the dashboard's join on SQLite (proposed for models.py and a migration):
-# the result table holds the ~20 KB payload inline, so any scan of it reads every row's page.
-PROPOSED_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS ix_result_dashboard ON result (diagnostic_id, is_current, month, "
-    "dominant, partner_income_group, questionnaire_version, score_business_internationalisation, "
-    "score_economic_cooperation, score_multisector_cooperation, logic_business_support, "
-    "logic_sustainable_development, logic_territorial_promotion)",
-    "CREATE INDEX IF NOT EXISTS ix_diagnostic_shared ON diagnostic (share_anonymised, status, "
-    "collectivity_type, region, population)",
-    "ANALYZE",
-)
 
 
 @dataclass
@@ -226,15 +211,6 @@ def measure(backend: str, url: str, report: Report) -> None:
         export = _median(lambda: _get(client, "/admin/export.csv"), EXPORT_RUNS)
         report.add(Row(backend, "GET /admin/export.csv", export, bare_export, EXPORT_TARGET_S))
 
-        if backend == "SQLite":
-            with app.app_context(), get_engine().begin() as connection:
-                for statement in PROPOSED_INDEXES:
-                    connection.execute(text(statement))
-            bare_idx = _bare_dashboard(app)
-            cold_idx = _median(lambda: _get(client, "/admin/"), DASHBOARD_RUNS, before=cache.clear)
-            report.add(
-                Row(backend, "GET /admin/ (cold)", cold_idx, bare_idx, None, "+ proposed indexes")
-            )
     finally:
         with app.app_context():
             get_engine().dispose()

@@ -93,8 +93,7 @@ def test_peer_cache_follows_consent_changes(admin_app: Flask) -> None:
         session = get_session()
         withdrawn = session.get(Diagnostic, ids[0])
         assert withdrawn is not None
-        withdrawn.share_anonymised = False  # consent withdrawn, no new result
-        session.commit()
+        services.set_sharing(session, withdrawn, False)  # consent withdrawn, no new result
     assert _peers(admin_app, own) is None
 
 
@@ -125,8 +124,7 @@ def test_data_version_changes_with_the_data(admin_app: Flask) -> None:
         diagnostic, _token = completed_diagnostic(session, EXAMPLE_A)
         after_complete = queries.data_version(session)
         assert after_complete != before
-        diagnostic.share_anonymised = False
-        session.commit()
+        services.set_sharing(session, diagnostic, False)
         after_consent = queries.data_version(session)
         assert after_consent != after_complete
         services.delete(session, diagnostic)

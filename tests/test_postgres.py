@@ -43,7 +43,7 @@ from tests.test_admin_support import EMAIL, PASSWORD, create_admin, post_login, 
 pg_url = pg.pg_url
 db_url = pg.db_url
 
-TABLES = {"diagnostic", "result", "result_recommendation", "admin"}
+TABLES = {"diagnostic", "result", "result_recommendation", "shared_result", "admin"}
 
 
 def migrated_app(url: str) -> Flask:

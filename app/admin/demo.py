@@ -31,7 +31,13 @@ from sqlalchemy.types import TypeDecorator
 from app import partners, report
 from app import questionnaire as qn
 from app.answers import validate
-from app.models import Diagnostic, Result, ResultRecommendation
+from app.models import (
+    RECOMMENDATION_SEPARATOR,
+    Diagnostic,
+    Result,
+    ResultRecommendation,
+    SharedResult,
+)
 from app.questionnaire import Question, Questionnaire
 from app.scoring import AnswerValue
 
@@ -388,7 +394,7 @@ def _tune_postgresql(conn: Connection) -> None:
 
 
 def _insert_batch(conn: Connection, batch: list[Drawn], last_step: dict[str, str]) -> None:
-    """Insert one batch of diagnostics with their results and recommendation rows."""
+    """Insert one batch of diagnostics with their results, recommendation and shared rows."""
     if conn.dialect.name == "postgresql":
         _tune_postgresql(conn)
     ins_diagnostic, ins_result, ins_recommendation = _inserts()
@@ -436,6 +442,23 @@ def _insert_batch(conn: Connection, batch: list[Drawn], last_step: dict[str, str
     ]
     if recommendation_rows:
         _executemany_plain(conn, ins_recommendation, recommendation_rows)
+    shared_rows = [
+        {
+            "diagnostic_id": diagnostic_id,
+            "result_id": result_id,
+            "questionnaire_version": d.profile.version,
+            "month": d.completed_at.strftime("%Y-%m"),
+            "collectivity_type": d.profile.collectivity_type,
+            "population": d.profile.population,
+            "region": d.profile.region,
+            **d.profile.columns,
+            "recommendations": RECOMMENDATION_SEPARATOR.join(
+                sorted(rec_id for rec_id, _priority in d.profile.recommendations)
+            ),
+        }
+        for result_id, diagnostic_id, d in zip(result_ids, ids, batch, strict=True)
+    ]
+    _executemany_plain(conn, insert(SharedResult.__table__), shared_rows)  # type: ignore[arg-type]
 
 
 def _executemany_plain(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
@@ -478,7 +501,8 @@ def generate(
     batch: int = BATCH,
     now: datetime | None = None,
 ) -> DemoReport:
-    """Insert count synthetic completed, consented diagnostics; return what was done."""
+    """Insert count synthetic completed, consented diagnostics (shared_result rows included);
+    return what was done."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     questionnaires = list(qn.load_all().values())
     started = time.perf_counter()
@@ -498,7 +522,7 @@ def generate(
     if engine.dialect.name == "postgresql":
         # Fresh statistics, so that the planner does not take the bulk-loaded tables for empty.
         with engine.begin() as conn:
-            conn.execute(text("ANALYZE diagnostic, result, result_recommendation"))
+            conn.execute(text("ANALYZE diagnostic, result, result_recommendation, shared_result"))
     done = time.perf_counter()
     return DemoReport(
         count=count,

@@ -1,9 +1,11 @@
 """Aggregate SELECTs over shared diagnostics (anonymised dashboard, exports, peer benchmark).
 
 Only diagnostics whose respondents ticked ``share_anonymised``, completed, are counted, each by
-its current result. Every aggregate is computed by the database (GROUP BY); quartiles come from
-the histogram of a score column (scores have one decimal, so at most 1,001 distinct values), which
-gives exact quantiles on SQLite and PostgreSQL alike and never sends individual rows to Python.
+its current result: exactly the rows of ``shared_result``, the narrow read model that
+``services`` keeps up to date, and the only table read here (no join, no answers, no payload).
+Every aggregate is computed by the database (GROUP BY); quartiles come from the histogram of a
+score column (scores have one decimal, so at most 1,001 distinct values), which gives exact
+quantiles on SQLite and PostgreSQL alike and never sends individual rows to Python.
 """
 
 from __future__ import annotations
@@ -16,31 +18,30 @@ from typing import Any, TypeVarTuple
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Select,
-    case,
     func,
     literal_column,
     select,
-    true,
     union_all,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app import questionnaire as qn
-from app.models import Diagnostic, Result, ResultRecommendation
+from app.models import RECOMMENDATION_SEPARATOR, Diagnostic, Result, SharedResult
 from app.questionnaire import LANGS, Text
 
 COMPLETED = "completed"
 POSITIONINGS = ("business_internationalisation", "economic_cooperation", "multisector_cooperation")
 LOGICS = ("business_support", "sustainable_development", "territorial_promotion")
 SCORE_COLUMNS: dict[str, InstrumentedAttribute[float]] = {
-    "business_internationalisation": Result.score_business_internationalisation,
-    "economic_cooperation": Result.score_economic_cooperation,
-    "multisector_cooperation": Result.score_multisector_cooperation,
-    "business_support": Result.logic_business_support,
-    "sustainable_development": Result.logic_sustainable_development,
-    "territorial_promotion": Result.logic_territorial_promotion,
+    "business_internationalisation": SharedResult.score_business_internationalisation,
+    "economic_cooperation": SharedResult.score_economic_cooperation,
+    "multisector_cooperation": SharedResult.score_multisector_cooperation,
+    "business_support": SharedResult.logic_business_support,
+    "sustainable_development": SharedResult.logic_sustainable_development,
+    "territorial_promotion": SharedResult.logic_territorial_promotion,
 }
 DIMENSIONS = POSITIONINGS + LOGICS
 
@@ -60,13 +61,13 @@ class Filters:
         """Return the WHERE conditions of these filters."""
         found: list[ColumnElement[bool]] = []
         if self.collectivity_type:
-            found.append(Diagnostic.collectivity_type == self.collectivity_type)
+            found.append(SharedResult.collectivity_type == self.collectivity_type)
         if self.region:
-            found.append(Diagnostic.region == self.region)
+            found.append(SharedResult.region == self.region)
         if self.month_from:
-            found.append(Result.month >= self.month_from)
+            found.append(SharedResult.month >= self.month_from)
         if self.month_to:
-            found.append(Result.month <= self.month_to)
+            found.append(SharedResult.month <= self.month_to)
         return found
 
     @property
@@ -76,16 +77,8 @@ class Filters:
 
 
 def shared(stmt: Select[*Ts], filters: Filters | None = None) -> Select[*Ts]:
-    """Restrict a SELECT to the current results of shared, completed diagnostics."""
-    stmt = (
-        stmt.select_from(Result)
-        .join(Diagnostic, Diagnostic.id == Result.diagnostic_id)
-        .where(
-            Result.is_current.is_(True),
-            Diagnostic.share_anonymised.is_(True),
-            Diagnostic.status == COMPLETED,
-        )
-    )
+    """Read a SELECT from the current results of shared, completed diagnostics (shared_result)."""
+    stmt = stmt.select_from(SharedResult)
     return stmt.where(*filters.conditions()) if filters else stmt
 
 
@@ -166,11 +159,11 @@ def cube(session: Session, filters: Filters | None = None) -> list[Cell]:
     dominant positioning, with their score sums: the one scan every breakdown is summed from.
     """
     keys = (
-        Diagnostic.collectivity_type,
-        Result.partner_income_group,
-        Result.month,
-        Result.questionnaire_version,
-        Result.dominant,
+        SharedResult.collectivity_type,
+        SharedResult.partner_income_group,
+        SharedResult.month,
+        SharedResult.questionnaire_version,
+        SharedResult.dominant,
     )
     sums = [func.sum(SCORE_COLUMNS[d]) for d in DIMENSIONS]
     stmt = shared(select(*keys, func.count(), *sums), filters).group_by(*keys)
@@ -188,20 +181,23 @@ def cube(session: Session, filters: Filters | None = None) -> list[Cell]:
     ]
 
 
-def _histogram_select(dimensions: Sequence[str], *keys: InstrumentedAttribute[Any]) -> Select[Any]:
+def _histogram_select(
+    dimensions: Sequence[str],
+    *keys: InstrumentedAttribute[Any],
+    filters: Filters | None = None,
+) -> CompoundSelect[Any]:
     """Return a SELECT of ([keys…,] dimension index, score value, count) for shared diagnostics.
 
-    Every row is paired with each dimension through a small constant table, so the scores'
-    histograms take one scan of the join rather than one per score.
+    One GROUP BY per score, joined by UNION ALL: each groups by the score first, so that it
+    reads the score's covering index in order (``ix_shared_result_score_…``) on SQLite.
     """
-    dims = union_all(
-        *(select(literal_column(str(i), Integer).label("i")) for i in range(len(dimensions)))
-    ).subquery("dims")
-    value = case(
-        *((dims.c.i == literal_column(str(i)), SCORE_COLUMNS[d]) for i, d in enumerate(dimensions))
-    )
-    stmt = shared(select(*keys, dims.c.i, value, func.count())).join(dims, true())
-    return stmt.group_by(*keys, dims.c.i, value)
+    parts = []
+    for index, dimension in enumerate(dimensions):
+        value = SCORE_COLUMNS[dimension]
+        dim = literal_column(str(index), Integer).label("i")
+        part = shared(select(*keys, dim, value.label("value"), func.count()), filters)
+        parts.append(part.group_by(value, *keys))
+    return union_all(*parts)
 
 
 def _read_histograms(
@@ -220,20 +216,23 @@ def histograms(
     session: Session, filters: Filters | None = None, dimensions: Sequence[str] = POSITIONINGS
 ) -> dict[str, list[tuple[float, int]]]:
     """Return, per score, its distinct values with their counts, in ascending order."""
-    stmt = _histogram_select(dimensions)
-    if filters:
-        stmt = stmt.where(*filters.conditions())
+    stmt = _histogram_select(dimensions, filters=filters)
     return _read_histograms(session.execute(stmt), dimensions)
 
 
 def recommendation_counts(session: Session, filters: Filters | None = None) -> dict[str, int]:
-    """Return how many shared diagnostics received each recommendation, most frequent first."""
-    rec = ResultRecommendation.recommendation_id
-    stmt = shared(select(rec, func.count()), filters).join(
-        ResultRecommendation, ResultRecommendation.result_id == Result.id
-    )
-    rows = session.execute(stmt.group_by(rec)).all()
-    return {str(r): int(n) for r, n in sorted(rows, key=lambda x: (-x[1], x[0]))}
+    """Return how many shared diagnostics received each recommendation, most frequent first.
+
+    The database counts each distinct set of recommendations (far fewer than the diagnostics);
+    the sets are split here.
+    """
+    sets = SharedResult.recommendations
+    counts: dict[str, int] = {}
+    for joined, n in session.execute(shared(select(sets, func.count()), filters).group_by(sets)):
+        for rec in str(joined or "").split(RECOMMENDATION_SEPARATOR):
+            if rec:
+                counts[rec] = counts.get(rec, 0) + int(n)
+    return dict(sorted(counts.items(), key=lambda x: (-x[1], x[0])))
 
 
 def aggregates(session: Session, filters: Filters | None = None, k: int = 1) -> Aggregates:
@@ -248,7 +247,7 @@ def aggregates(session: Session, filters: Filters | None = None, k: int = 1) -> 
 
 def months_available(session: Session) -> list[str]:
     """Return the months that have shared results, oldest first (for the period filter)."""
-    stmt = shared(select(Result.month).distinct()).order_by(Result.month)
+    stmt = shared(select(SharedResult.month).distinct()).order_by(SharedResult.month)
     return [str(m) for m in session.scalars(stmt)]
 
 
@@ -291,7 +290,7 @@ def box_from_histogram(hist: Sequence[tuple[float, int]]) -> Box | None:
 
 def qi_histogram(session: Session) -> dict[tuple[str, str, str], int]:
     """Return how many shared diagnostics hold each (collectivity_type, population, region)."""
-    keys = (Diagnostic.collectivity_type, Diagnostic.population, Diagnostic.region)
+    keys = (SharedResult.collectivity_type, SharedResult.population, SharedResult.region)
     stmt = shared(select(*keys, func.count())).group_by(*keys)
     return {(str(t), str(p), str(r)): int(n) for t, p, r, n in session.execute(stmt)}
 
@@ -301,34 +300,21 @@ EXPORT_SCORE_COLUMNS = tuple(f"score_{p}" for p in POSITIONINGS) + tuple(
 )
 
 
-def _recommendation_ids(dialect: str) -> ColumnElement[str]:
-    """Return a correlated subquery joining a result's recommendation ids with '|'."""
-    rec = ResultRecommendation.recommendation_id
-    agg = func.string_agg(rec, "|") if dialect == "postgresql" else func.group_concat(rec, "|")
-    return (
-        select(agg)
-        .where(ResultRecommendation.result_id == Result.id)
-        .correlate(Result)
-        .scalar_subquery()
-    )
-
-
 def export_rows(session: Session, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
     """Yield one tuple per shared diagnostic: type, population, region, month, version, dominant,
     the six scores, partner income group and the '|'-joined recommendation ids (unordered).
     """
-    dialect = session.get_bind().dialect.name
     stmt = shared(
         select(
-            Diagnostic.collectivity_type,
-            Diagnostic.population,
-            Diagnostic.region,
-            Result.month,
-            Result.questionnaire_version,
-            Result.dominant,
+            SharedResult.collectivity_type,
+            SharedResult.population,
+            SharedResult.region,
+            SharedResult.month,
+            SharedResult.questionnaire_version,
+            SharedResult.dominant,
             *(SCORE_COLUMNS[d] for d in DIMENSIONS),
-            Result.partner_income_group,
-            _recommendation_ids(dialect),
+            SharedResult.partner_income_group,
+            func.replace(SharedResult.recommendations, RECOMMENDATION_SEPARATOR, "|"),
         )
     )
     # Core rows through the session's connection: no ORM result processing per row.
@@ -348,8 +334,8 @@ PEER_BASES = ("collectivity_type", "population")
 def peer_groups(session: Session) -> PeerGroups:
     """Return the positioning scores' histograms of every collectivity type and population band.
 
-    Two scans serve every result page until the data changes: they are kept per engine with the
-    data's fingerprint (``data_version``).
+    A few index scans serve every result page until the data changes: they are kept per engine
+    with the data's fingerprint (``data_version``).
     """
     engine = session.get_bind()
     version = data_version(session)
@@ -358,7 +344,7 @@ def peer_groups(session: Session) -> PeerGroups:
         return cached[1]
     groups: PeerGroups = {}
     for basis in PEER_BASES:
-        column: InstrumentedAttribute[Any] = getattr(Diagnostic, basis)
+        column: InstrumentedAttribute[Any] = getattr(SharedResult, basis)
         for value, dim_index, score, n in session.execute(_histogram_select(POSITIONINGS, column)):
             hists = groups.setdefault((basis, str(value)), {p: [] for p in POSITIONINGS})
             hists[POSITIONINGS[int(dim_index)]].append((float(score), int(n)))
@@ -396,13 +382,22 @@ def peer_benchmark(session: Session, diagnostic: Diagnostic, k: int) -> dict[str
     """
     scores = [SCORE_COLUMNS[p] for p in POSITIONINGS]
     mine = session.execute(
-        shared(select(Diagnostic.collectivity_type, Diagnostic.population, *scores)).where(
-            Diagnostic.id == diagnostic.id
+        shared(select(SharedResult.collectivity_type, SharedResult.population, *scores)).where(
+            SharedResult.diagnostic_id == diagnostic.id
         )
     ).first()
-    own = session.execute(
-        select(*scores).where(Result.diagnostic_id == diagnostic.id, Result.is_current.is_(True))
-    ).first()
+    own: Sequence[Any] | None = tuple(mine)[2:] if mine is not None else None
+    if own is None:  # not shared: the respondent's own scores, from their current result
+        own = session.execute(
+            select(
+                Result.score_business_internationalisation,
+                Result.score_economic_cooperation,
+                Result.score_multisector_cooperation,
+            )
+            .where(Result.diagnostic_id == diagnostic.id, Result.is_current.is_(True))
+            .order_by(Result.id.desc())
+            .limit(1)
+        ).first()
     groups = peer_groups(session)
     for basis in PEER_BASES:
         value = getattr(diagnostic, basis)
@@ -448,16 +443,16 @@ def _both(text: Text) -> dict[str, str]:
 def data_version(session: Session) -> tuple[Any, ...]:
     """Return a fingerprint of the data the dashboard reads, from index-only lookups.
 
-    It changes whenever a result is added or deleted (count, newest id and its time) and whenever
-    a diagnostic is added, deleted or updated (count, latest update), which covers completion,
-    consent changes and deletions.
+    ``shared_result`` gains a row with a new, higher result id at every shared completion, loses
+    one at every withdrawal or deletion, and every consent change touches the diagnostic's
+    ``updated_at``: its count, its newest result id and the diagnostics' latest update change
+    whenever the shared data do.
     """
-    results = session.execute(select(func.count(), func.max(Result.id)).select_from(Result)).one()
-    newest = session.scalar(select(Result.created_at).where(Result.id == results[1]))
-    diagnostics = session.execute(
-        select(func.count(), func.max(Diagnostic.updated_at)).select_from(Diagnostic)
+    shared_rows = session.execute(
+        select(func.count(), func.max(SharedResult.result_id)).select_from(SharedResult)
     ).one()
-    return (*results, newest, *diagnostics)
+    latest = session.scalar(select(func.max(Diagnostic.updated_at)))
+    return (*shared_rows, latest)
 
 
 @dataclass
