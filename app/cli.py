@@ -39,6 +39,17 @@ def upgrade(revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+def upgrade_database(database_url: str, revision: str = "head") -> None:
+    """Migrate the database at database_url (outside any running application)."""
+    from app import create_app
+    from config import Config
+
+    app = create_app(Config, DATABASE_URL=database_url)
+    with app.app_context():
+        upgrade(revision)
+        get_engine().dispose()
+
+
 @db_cli.command("upgrade")
 @click.argument("revision", default="head")
 def upgrade_command(revision: str) -> None:

@@ -179,16 +179,10 @@ def app_env(database_url: str, redis: bool = False) -> dict[str, str]:
 
 
 def migrate(database_url: str) -> None:
-    """Create the schema with the migrations, as ``flask db upgrade`` does."""
-    from app import create_app
-    from app.cli import upgrade
-    from app.db import get_engine
-    from config import Config
+    """Create the schema of database_url with the Alembic migrations."""
+    from app.cli import upgrade_database
 
-    app = create_app(Config, DATABASE_URL=database_url)
-    with app.app_context():
-        upgrade()
-        get_engine().dispose()
+    upgrade_database(database_url)
 
 
 def redis_answers() -> bool:

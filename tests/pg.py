@@ -165,16 +165,10 @@ def free_port() -> int:
 
 
 def migrate(database_url: str) -> None:
-    """Create the schema of database_url with the Alembic migrations (``upgrade()``)."""
-    from app import create_app
-    from app.cli import upgrade
-    from app.db import get_engine
-    from config import TestConfig
+    """Create the schema of database_url with the Alembic migrations."""
+    from app.cli import upgrade_database
 
-    app = create_app(TestConfig, DATABASE_URL=database_url)
-    with app.app_context():
-        upgrade()
-        get_engine().dispose()
+    upgrade_database(database_url)
 
 
 def migrate_with_cli(database_url: str) -> None:
