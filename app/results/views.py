@@ -149,12 +149,9 @@ def partner_rows(report: dict[str, Any]) -> list[list[str]]:
 
 def _peers(diagnostic: Diagnostic) -> dict[str, Any] | None:
     """Return the peer benchmark of the diagnostic, None when there are too few peers."""
-    try:
-        return queries.peer_benchmark(
-            get_session(), diagnostic, int(current_app.config["MIN_CELL_SIZE"])
-        )
-    except NotImplementedError:
-        return None
+    return queries.peer_benchmark(
+        get_session(), diagnostic, int(current_app.config["MIN_CELL_SIZE"])
+    )
 
 
 def _first_section_id(diagnostic: Diagnostic) -> str:
