@@ -10,10 +10,11 @@ every directory into one, later directories overriding earlier ones for a msgid 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, get_locale
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import Babel, get_locale, get_translations
 
 APP_DIR = Path(__file__).resolve().parent
 SHARED_CATALOGUE = APP_DIR / "translations"
@@ -81,6 +82,14 @@ def lang_switch_url(lang: str) -> str:
     return f"?{urlencode(args)}"
 
 
+def _request_translations() -> Any:
+    """Return the current request's translations, looked up once per request."""
+    translations = g.get("_translations")
+    if translations is None:
+        translations = g._translations = get_translations()
+    return translations
+
+
 def init_app(app: Flask) -> None:
     """Configure Flask-Babel (French default, per-blueprint catalogues) and the template helpers."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "fr")
@@ -90,6 +99,12 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     # Same whitespace rule as extraction (babel.cfg ``trimmed``) for {% trans %} blocks.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # Templates call gettext dozens of times a page: look the request's catalogue up once.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda text: _request_translations().ugettext(text),
+        lambda singular, plural, n: _request_translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
     app.before_request(_remember_lang)
     app.add_template_global(current_lang)
     app.add_template_global(lang_switch_url)
