@@ -12,7 +12,7 @@ from app.answers import AnswerErrors
 from app.db import get_session
 from app.i18n import current_lang
 from app.models import Diagnostic
-from app.survey import forms
+from app.survey import forms, page_cache
 from app.survey.forms import FINISH, SAVE, StepPage
 
 bp = Blueprint("survey", __name__, url_prefix="/diagnostic")
@@ -82,9 +82,14 @@ def resume(token: str) -> ResponseReturnValue:
 def step(token: str, section_id: str) -> ResponseReturnValue:
     """Show a step; on POST save its valid answers and move as the pressed button asks."""
     diagnostic = _diagnostic(token)
-    page = _page(diagnostic, section_id)
     if request.method == "GET":
-        return _render(token, page)
+        return page_cache.step_page(
+            diagnostic,
+            section_id,
+            current_lang(),
+            lambda: _render(token, _page(diagnostic, section_id)),
+        )
+    page = _page(diagnostic, section_id)
     sent = page.read()
     services.save_answers(
         get_session(),
