@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
@@ -52,6 +53,18 @@ def find_by_token(session: Session, token: str) -> Diagnostic | None:
     if not token or len(token) > 100:
         return None
     return session.scalar(select(Diagnostic).where(Diagnostic.token_hash == hash_token(token)))
+
+
+def diagnostic_stamp(session: Session, token: str) -> tuple[int, datetime] | None:
+    """Return the id and last change of the diagnostic a token opens, without loading it."""
+    if not token or len(token) > 100:
+        return None
+    row = session.execute(
+        select(Diagnostic.id, Diagnostic.updated_at).where(
+            Diagnostic.token_hash == hash_token(token)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def questionnaire_of(diagnostic: Diagnostic) -> Questionnaire:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from datetime import datetime
 
 from flask import current_app, request, session
 from flask_wtf.csrf import generate_csrf
 
-from app.models import Diagnostic
 from app.security import csp_nonce
 
 CSRF_MARK = "\x00csrf-token\x00"
@@ -55,12 +55,16 @@ def _cache() -> PageCache:
     return cache
 
 
-def step_page(diagnostic: Diagnostic, section_id: str, lang: str, render: Callable[[], str]) -> str:
-    """Return the step page, rendered by render() unless an identical one is kept."""
+def step_page(
+    stamp: tuple[int, datetime], section_id: str, lang: str, render: Callable[[], str]
+) -> str:
+    """Return the step page, rendered by render() unless an identical one is kept.
+
+    stamp is the diagnostic's id and last change (services.diagnostic_stamp).
+    """
     cacheable = not session.get("_flashes")
     key = (
-        diagnostic.id,
-        diagnostic.updated_at.isoformat(),
+        *stamp,
         section_id,
         lang,
         request.host_url,

@@ -81,14 +81,17 @@ def resume(token: str) -> ResponseReturnValue:
 @bp.route("/<token>/etape/<section_id>", methods=["GET", "POST"])
 def step(token: str, section_id: str) -> ResponseReturnValue:
     """Show a step; on POST save its valid answers and move as the pressed button asks."""
-    diagnostic = _diagnostic(token)
     if request.method == "GET":
+        stamp = services.diagnostic_stamp(get_session(), token)
+        if stamp is None:
+            raise UnknownLink()
         return page_cache.step_page(
-            diagnostic,
+            stamp,
             section_id,
             current_lang(),
-            lambda: _render(token, _page(diagnostic, section_id)),
+            lambda: _render(token, _page(_diagnostic(token), section_id)),
         )
+    diagnostic = _diagnostic(token)
     page = _page(diagnostic, section_id)
     sent = page.read()
     services.save_answers(
