@@ -50,7 +50,20 @@ class Diagnostic(Base):
     )
 
 
-class Result(Base):
+class ScoredRow:
+    """The columns a result and its shared copy have in common: dominant positioning, scores."""
+
+    dominant: Mapped[str] = mapped_column(String(40))
+    score_business_internationalisation: Mapped[float] = mapped_column(Float)
+    score_economic_cooperation: Mapped[float] = mapped_column(Float)
+    score_multisector_cooperation: Mapped[float] = mapped_column(Float)
+    logic_business_support: Mapped[float] = mapped_column(Float)
+    logic_sustainable_development: Mapped[float] = mapped_column(Float)
+    logic_territorial_promotion: Mapped[float] = mapped_column(Float)
+    partner_income_group: Mapped[str] = mapped_column(String(16))
+
+
+class Result(ScoredRow, Base):
     """A scoring of a diagnostic's answers, kept with the questionnaire version that produced it.
 
     Modifying one's answers adds a new result and keeps the old one (``is_current`` marks the
@@ -68,14 +81,6 @@ class Result(Base):
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     month: Mapped[str] = mapped_column(String(7))
-    dominant: Mapped[str] = mapped_column(String(40))
-    score_business_internationalisation: Mapped[float] = mapped_column(Float)
-    score_economic_cooperation: Mapped[float] = mapped_column(Float)
-    score_multisector_cooperation: Mapped[float] = mapped_column(Float)
-    logic_business_support: Mapped[float] = mapped_column(Float)
-    logic_sustainable_development: Mapped[float] = mapped_column(Float)
-    logic_territorial_promotion: Mapped[float] = mapped_column(Float)
-    partner_income_group: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     diagnostic: Mapped[Diagnostic] = relationship(back_populates="results")
@@ -107,7 +112,7 @@ SHARED_SCORE_COLUMNS = (
 PROFILE_COLUMNS = ("collectivity_type", "population", "region")
 
 
-class SharedResult(Base):
+class SharedResult(ScoredRow, Base):
     """What ARRICOD's statistics may read, and nothing else: one narrow row per shared diagnostic.
 
     A diagnostic has a row here only while it is completed and its respondent ticked
@@ -160,14 +165,6 @@ class SharedResult(Base):
     collectivity_type: Mapped[str] = mapped_column(String(32))
     population: Mapped[str] = mapped_column(String(16))
     region: Mapped[str] = mapped_column(String(2))
-    dominant: Mapped[str] = mapped_column(String(40))
-    score_business_internationalisation: Mapped[float] = mapped_column(Float)
-    score_economic_cooperation: Mapped[float] = mapped_column(Float)
-    score_multisector_cooperation: Mapped[float] = mapped_column(Float)
-    logic_business_support: Mapped[float] = mapped_column(Float)
-    logic_sustainable_development: Mapped[float] = mapped_column(Float)
-    logic_territorial_promotion: Mapped[float] = mapped_column(Float)
-    partner_income_group: Mapped[str] = mapped_column(String(16))
     # The result's recommendation ids, sorted and joined with "," (RECOMMENDATION_SEPARATOR):
     # the dashboard counts each distinct set once in SQL and splits the sets in Python.
     recommendations: Mapped[str] = mapped_column(Text)

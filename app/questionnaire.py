@@ -37,13 +37,14 @@ PARTNER_FACTS = (
 )
 
 
-# Partner lists a rule text may name with {placeholder} (see recommend.py).
-PARTNER_LISTS = (
-    "low_income_partners",
-    "south_partners",
-    "middle_or_oecd_partners",
-    "oecd_partners",
-)
+# Partner lists a rule text may name with {placeholder}, each with the partner fact whose
+# countries it lists (see recommend.py).
+PARTNER_LISTS = {
+    "low_income_partners": "low_income_share",
+    "south_partners": "south_share",
+    "middle_or_oecd_partners": "middle_or_oecd_share",
+    "oecd_partners": "oecd_share",
+}
 
 
 class QuestionnaireError(Exception):
@@ -710,7 +711,7 @@ def init_app(app: Any) -> None:
     (which needs the application to start) can still list the problems.
     """
     try:
-        app.extensions["questionnaires"] = load_all()
+        load_all()
     except QuestionnaireError as exc:
         app.logger.error("Invalid questionnaire files:\n%s", exc)
         message = "Questionnaire invalide : lancez « flask questions check »."

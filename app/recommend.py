@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from app import partners
 from app.partners import Country
-from app.questionnaire import PRIORITIES, Condition, Questionnaire, Rule
+from app.questionnaire import PARTNER_LISTS, PRIORITIES, Condition, Questionnaire, Rule
 from app.scoring import PARTNER_PREDICATES, Answers, Result
 
 NBSP = "\u00a0"
@@ -142,16 +142,22 @@ class _Context:
 
     def fill(self, text: str) -> str:
         """Return a rule text with its {placeholders} replaced by the respondent's answers."""
-        values = {qid: self.answer_label(qid) for qid in self.q.questions}
-        for name, fact in (
-            ("low_income_partners", "low_income_share"),
-            ("south_partners", "south_share"),
-            ("middle_or_oecd_partners", "middle_or_oecd_share"),
-            ("oecd_partners", "oecd_share"),
-        ):
-            members = [c.name(self.lang) for c in self.result.partners if _in_fact(fact, c)]
-            values[name] = ", ".join(members)
-        return text.format_map(values)
+        return text.format_map(_Placeholders(self))
+
+
+class _Placeholders(dict[str, str]):
+    """Fills a rule text's {placeholders} on demand: a question's answer or a partner list."""
+
+    def __init__(self, ctx: _Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def __missing__(self, name: str) -> str:
+        fact = PARTNER_LISTS.get(name)
+        if fact is None:
+            return self.ctx.answer_label(name)
+        lang = self.ctx.lang
+        return ", ".join(c.name(lang) for c in self.ctx.result.partners if _in_fact(fact, c))
 
 
 def _compare(value: float | bool | None, cond: Condition) -> bool:

@@ -48,16 +48,21 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def _plausible(token: str) -> bool:
+    """Return whether a token is worth looking up (not empty, not absurdly long)."""
+    return bool(token) and len(token) <= 100
+
+
 def find_by_token(session: Session, token: str) -> Diagnostic | None:
     """Return the diagnostic a private token opens, if any."""
-    if not token or len(token) > 100:
+    if not _plausible(token):
         return None
     return session.scalar(select(Diagnostic).where(Diagnostic.token_hash == hash_token(token)))
 
 
 def diagnostic_stamp(session: Session, token: str) -> tuple[int, datetime] | None:
     """Return the id and last change of the diagnostic a token opens, without loading it."""
-    if not token or len(token) > 100:
+    if not _plausible(token):
         return None
     row = session.execute(
         select(Diagnostic.id, Diagnostic.updated_at).where(

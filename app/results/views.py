@@ -181,22 +181,23 @@ def show(token: str) -> str:
     )
 
 
+def _export_data(token: str) -> dict[str, Any]:
+    """Return the respondent's answers and stored result, ready for a download."""
+    diagnostic, result = _completed(token)
+    questionnaire = services.questionnaire_of(diagnostic)
+    return downloads.export_data(diagnostic, result, stored_report(result), questionnaire)
+
+
 @bp.get("/<token>/reponses.json")
 def download_json(token: str) -> Response:
     """Send the respondent's answers and stored result as a JSON file."""
-    diagnostic, result = _completed(token)
-    questionnaire = services.questionnaire_of(diagnostic)
-    data = downloads.export_data(diagnostic, result, stored_report(result), questionnaire)
-    return downloads.json_response(data)
+    return downloads.json_response(_export_data(token))
 
 
 @bp.get("/<token>/reponses.csv")
 def download_csv(token: str) -> Response:
     """Send the respondent's answers and stored result as a CSV file for a spreadsheet."""
-    diagnostic, result = _completed(token)
-    questionnaire = services.questionnaire_of(diagnostic)
-    data = downloads.export_data(diagnostic, result, stored_report(result), questionnaire)
-    return downloads.csv_response(data)
+    return downloads.csv_response(_export_data(token))
 
 
 @bp.get("/<token>/supprimer")
