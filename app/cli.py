@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app import questionnaire as qn
-from app.db import get_engine
+from app.db import dispose_engines, get_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -47,7 +47,7 @@ def upgrade_database(database_url: str, revision: str = "head") -> None:
     app = create_app(Config, DATABASE_URL=database_url)
     with app.app_context():
         upgrade(revision)
-        get_engine().dispose()
+        dispose_engines()
 
 
 @db_cli.command("upgrade")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import MetaData, create_engine, event, make_url
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql import Executable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -36,6 +39,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _pg_connect_args(url: str) -> dict[str, Any]:
+    """Return the driver options of a server database: a connection timeout unless url sets one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        # A database that does not answer gives a 503 page after a few seconds, instead of a
+        # worker hanging until gunicorn kills it.
+        return {"connect_timeout": PG_CONNECT_TIMEOUT}
+    return {}
+
+
 def make_engine(url: str) -> Engine:
     """Return an engine for url, tuned for the dialect (SQLite WAL, PostgreSQL pool checks)."""
     if url.startswith("sqlite"):
@@ -45,21 +58,56 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    connect_args: dict[str, Any] = {}
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
-        # A database that does not answer gives a 503 page after a few seconds, instead of a
-        # worker hanging until gunicorn kills it.
-        connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT
     return create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=connect_args
+        url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=_pg_connect_args(url)
     )
+
+
+def make_reader(url: str, engine: Engine) -> Engine:
+    """Return the engine of read_first: engine itself on SQLite, a lean second pool otherwise.
+
+    On a database server the reader's connections are in autocommit (a read is one round trip,
+    not BEGIN, SELECT and ROLLBACK) and are not pinged before use (another round trip):
+    read_first retries once instead when the server has dropped a connection. SQLite opens no
+    transaction for a lone SELECT and has no round trips, so its engine is already that.
+    """
+    if engine.dialect.name == "sqlite":
+        return engine
+    return create_engine(
+        url,
+        isolation_level="AUTOCOMMIT",
+        pool_size=1,
+        max_overflow=4,
+        connect_args=_pg_connect_args(url),
+    )
+
+
+def read_first(reader: Engine, statement: Executable, params: Mapping[str, Any]) -> Row[Any] | None:
+    """Run one read-only statement on the reader engine and return its first row, if any.
+
+    A connection the server dropped (a restart, an idle timeout) fails on first use; SQLAlchemy
+    then discards it and every older connection of the pool, and the read is tried once more on
+    a new one, which is safe because it changes nothing.
+    """
+    try:
+        return _first(reader, statement, params)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return _first(reader, statement, params)
+
+
+def _first(reader: Engine, statement: Executable, params: Mapping[str, Any]) -> Row[Any] | None:
+    """Run statement on a connection of the reader's pool; return its first row."""
+    with reader.connect() as connection:
+        return connection.execute(statement, params).first()
 
 
 def init_app(app: Flask) -> None:
     """Create the application's engine and close the session at the end of each app context."""
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
+    app.extensions["db_reader"] = make_reader(app.config["DATABASE_URL"], engine)
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
@@ -68,6 +116,20 @@ def get_engine() -> Engine:
     """Return the current application's engine."""
     engine: Engine = current_app.extensions["db_engine"]
     return engine
+
+
+def get_reader() -> Engine:
+    """Return the engine for single read-only statements outside the session (read_first)."""
+    engine: Engine = current_app.extensions["db_reader"]
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection of the current application (both engines)."""
+    reader = get_reader()
+    get_engine().dispose()
+    if reader is not get_engine():
+        reader.dispose()
 
 
 def get_session() -> Session:

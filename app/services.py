@@ -7,13 +7,15 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, defer
 
 from app import questionnaire as qn
 from app import report
 from app.answers import AnswerErrors, validate
+from app.db import read_first
 from app.models import (
     RECOMMENDATION_SEPARATOR,
     SHARED_SCORE_COLUMNS,
@@ -53,6 +55,11 @@ def _plausible(token: str) -> bool:
     return bool(token) and len(token) <= 100
 
 
+_STAMP = select(Diagnostic.id, Diagnostic.updated_at).where(
+    Diagnostic.token_hash == bindparam("token_hash")
+)
+
+
 def find_by_token(session: Session, token: str) -> Diagnostic | None:
     """Return the diagnostic a private token opens, if any."""
     if not _plausible(token):
@@ -60,16 +67,16 @@ def find_by_token(session: Session, token: str) -> Diagnostic | None:
     return session.scalar(select(Diagnostic).where(Diagnostic.token_hash == hash_token(token)))
 
 
-def diagnostic_stamp(session: Session, token: str) -> tuple[int, datetime] | None:
-    """Return the id and last change of the diagnostic a token opens, without loading it."""
+def diagnostic_stamp(reader: Engine, token: str) -> tuple[int, datetime] | None:
+    """Return the id and last change of the diagnostic a token opens, without loading it.
+
+    One statement on the reader engine (db.read_first), no ORM session: this runs on every visit
+    of a step page, to tell whether the kept copy of the page is still current.
+    """
     if not _plausible(token):
         return None
-    row = session.execute(
-        select(Diagnostic.id, Diagnostic.updated_at).where(
-            Diagnostic.token_hash == hash_token(token)
-        )
-    ).first()
-    return (row[0], row[1]) if row is not None else None
+    row = read_first(reader, _STAMP, {"token_hash": hash_token(token)})
+    return (row.id, row.updated_at) if row is not None else None
 
 
 def questionnaire_of(diagnostic: Diagnostic) -> Questionnaire:

@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:
 from app import create_app  # noqa: E402
 from app.admin import auth, queries  # noqa: E402
 from app.admin import cli as admin_cli  # noqa: E402
-from app.db import Base, get_engine, get_session  # noqa: E402
+from app.db import Base, dispose_engines, get_engine, get_session  # noqa: E402
 from config import TestConfig  # noqa: E402
 
 COUNT = int(os.environ.get("BENCH_ADMIN_COUNT", "100000"))
@@ -213,7 +213,7 @@ def measure(backend: str, url: str, report: Report) -> None:
 
     finally:
         with app.app_context():
-            get_engine().dispose()
+            dispose_engines()
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from app import create_app
-from app.db import Base, get_engine
+from app.db import Base, dispose_engines, get_engine
 from config import TestConfig
 
 
@@ -21,7 +21,7 @@ def app() -> Iterator[Flask]:
         Base.metadata.create_all(get_engine())
     yield application
     with application.app_context():
-        get_engine().dispose()
+        dispose_engines()
 
 
 @pytest.fixture

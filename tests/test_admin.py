@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.admin import charts, queries
-from app.db import get_engine, get_session
+from app.db import dispose_engines, get_session
 from app.models import Result
 from tests.factories import EXAMPLE_A, EXAMPLE_B
 from tests.test_admin_support import (
@@ -169,7 +169,7 @@ def redis_app() -> Iterator[Flask]:
     )
     yield application
     with application.app_context():
-        get_engine().dispose()
+        dispose_engines()
 
 
 def test_throttling_with_redis_storage(redis_app: Flask) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 
 from app import services
 from app.admin import anonymise, demo, queries
-from app.db import get_engine, get_session
+from app.db import dispose_engines, get_engine, get_session
 from app.models import Diagnostic, Result
 from tests import pg
 from tests.factories import EXAMPLE_A, EXAMPLE_B, completed_diagnostic
@@ -153,7 +153,8 @@ def dialect_app(db_url: str) -> Iterator[Flask]:
     """Yield a wired application on an empty SQLite file or PostgreSQL database."""
     application = make_app(DATABASE_URL=db_url)
     yield application
-    application.extensions["db_engine"].dispose()
+    with application.app_context():
+        dispose_engines()
 
 
 def test_demo_data_and_aggregates_on_both_dialects(dialect_app: Flask) -> None:
@@ -201,7 +202,8 @@ def test_histogram_quantiles_equal_percentile_cont(pg_url: str) -> None:
                     expected = session.scalar(select(func.percentile_cont(q).within_group(column)))
                     assert queries.quantile(hists[pid], q) == pytest.approx(expected), (pid, q)
     finally:
-        application.extensions["db_engine"].dispose()
+        with application.app_context():
+            dispose_engines()
 
 
 def test_export_rows_on_both_dialects(dialect_app: Flask) -> None:

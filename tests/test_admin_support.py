@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 from app import create_app
 from app.admin import auth
 from app.admin import cli as admin_cli
-from app.db import Base, get_engine, get_session
+from app.db import Base, dispose_engines, get_engine, get_session
 from config import TestConfig
 from tests.factories import EXAMPLE_A, EXAMPLE_B, completed_diagnostic
 
@@ -109,4 +109,4 @@ def fresh_app() -> Iterator[Flask]:
     application = make_app()
     yield application
     with application.app_context():
-        get_engine().dispose()
+        dispose_engines()

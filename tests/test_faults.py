@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 from app import create_app, services
 from app import db as db_module
 from app.cli import upgrade
-from app.db import get_engine, get_session
+from app.db import dispose_engines, get_session
 from app.models import Diagnostic, Result
 from config import TestConfig
 from tests import pg
@@ -79,7 +79,7 @@ def reader(db_url: str) -> Iterator[Flask]:
     app = create_app(TestConfig, DATABASE_URL=db_url)
     yield app
     with app.app_context():
-        get_engine().dispose()
+        dispose_engines()
 
 
 # --- (a) The server killed between two steps ----------------------------------------------------
@@ -246,7 +246,7 @@ def test_database_briefly_unavailable_gives_503_and_loses_nothing(
         assert diagnostic is not None
         assert diagnostic.answers == answers_of(steps[:2])
         get_session().close()
-        get_engine().dispose()
+        dispose_engines()
 
 
 def test_a_database_that_does_not_answer_gives_503_within_the_connect_timeout() -> None:
@@ -261,7 +261,7 @@ def test_a_database_that_does_not_answer_gives_503_within_the_connect_timeout() 
         response = app.test_client().get("/diagnostic/" + "x" * 43)
         elapsed = time.monotonic() - started
         with app.app_context():
-            get_engine().dispose()
+            dispose_engines()
     assert response.status_code == 503
     assert UNAVAILABLE in response.get_data(as_text=True)
     assert elapsed < 5
@@ -306,7 +306,7 @@ def live_url(db_url: str) -> Iterator[str]:
     thread.join(timeout=5)
     server.server_close()
     with app.app_context():
-        get_engine().dispose()
+        dispose_engines()
 
 
 def at_once(*calls: Callable[[], Any]) -> list[Any]:

@@ -27,7 +27,7 @@ from werkzeug.test import TestResponse
 
 from app import create_app, services
 from app import questionnaire as qn
-from app.db import Base, get_engine, get_session
+from app.db import Base, dispose_engines, get_engine, get_session
 from app.security import static_url
 from config import ProdConfig
 from tests.factories import EXAMPLE_A, completed_diagnostic
@@ -253,7 +253,7 @@ def prod_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
         Base.metadata.create_all(get_engine())
     yield application
     with application.app_context():
-        get_engine().dispose()
+        dispose_engines()
 
 
 def test_production_cookies_are_secure(prod_app: Flask) -> None:

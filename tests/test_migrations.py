@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, inspect
 
 from app import create_app
 from app.cli import upgrade
-from app.db import Base, get_engine
+from app.db import Base, dispose_engines, get_engine
 from config import TestConfig
 
 
@@ -23,7 +23,7 @@ def test_upgrade_head_on_empty_database_equals_models(tmp_path: Path) -> None:
                 connection, opts={"compare_type": True, "render_as_batch": True}
             )
             assert compare_metadata(context, Base.metadata) == []
-        get_engine().dispose()
+        dispose_engines()
 
 
 def test_cli_upgrade_creates_the_tables(tmp_path: Path) -> None:

@@ -18,13 +18,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
-from sqlalchemy import func, inspect, select
+from sqlalchemy import create_engine, func, inspect, make_url, select, text
 from werkzeug.datastructures import MultiDict
 
 from app import create_app, services
 from app.admin import queries
 from app.cli import alembic_config, upgrade
-from app.db import Base, get_engine, get_session
+from app.db import Base, dispose_engines, get_engine, get_session
 from app.models import Diagnostic, Result, ResultRecommendation
 from config import TestConfig
 from tests import pg
@@ -60,7 +60,7 @@ def pg_app(pg_url: str) -> Iterator[Flask]:
     app = migrated_app(pg_url)
     yield app
     with app.app_context():
-        get_engine().dispose()
+        dispose_engines()
 
 
 @pytest.fixture
@@ -69,7 +69,17 @@ def db_app(db_url: str) -> Iterator[Flask]:
     app = migrated_app(db_url)
     yield app
     with app.app_context():
-        get_engine().dispose()
+        dispose_engines()
+
+
+def _sender(app: Flask) -> Any:
+    """Return a ``send(method, path, data)`` over a test client of app (tests.pg.answer_step)."""
+    base_send = client_sender(app.test_client())
+
+    def send(method: str, path: str, data: list[tuple[str, str]] | None = None) -> Any:
+        return base_send(method, path, MultiDict(data) if data is not None else None)
+
+    return send
 
 
 # --- Migrations ---------------------------------------------------------------------------------
@@ -105,12 +115,7 @@ def test_downgrade_to_base_and_upgrade_again_on_postgres(pg_app: Flask) -> None:
 
 @pytest.mark.postgres
 def test_whole_journey_on_postgres(pg_app: Flask) -> None:
-    client = pg_app.test_client()
-    base_send = client_sender(client)
-
-    def send(method: str, path: str, data: list[tuple[str, str]] | None = None) -> Any:
-        return base_send(method, path, MultiDict(data) if data is not None else None)
-
+    send = _sender(pg_app)
     token = start_diagnostic(send)
     steps = section_ids()
     with pg_app.app_context():
@@ -160,6 +165,45 @@ def test_whole_journey_on_postgres(pg_app: Flask) -> None:
         assert session.scalar(select(func.count()).select_from(Result)) == 0
         assert session.scalar(select(func.count()).select_from(ResultRecommendation)) == 0
     assert send("GET", f"/resultat/{token}").status == 404
+
+
+@pytest.mark.postgres
+def test_steps_work_after_the_server_drops_every_connection(pg_app: Flask, pg_url: str) -> None:
+    """A database restart (here: every connection of the database terminated) costs no error.
+
+    The step page's freshness check reads on a pool that is not pinged before use; it retries
+    on a new connection instead. The session's pool pings its connections before use.
+    """
+    send = _sender(pg_app)
+    token = start_diagnostic(send)
+    steps = section_ids()
+    sent = answer_step(send, token, steps[0], EXAMPLE_A)
+    assert sent.location == step_path(token, steps[1])
+    assert send("GET", step_path(token, steps[1])).status == 200  # both pools hold a connection
+
+    server = create_engine(make_url(pg_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            dropped = connection.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": make_url(pg_url).database},
+            ).scalar_one()
+    finally:
+        server.dispose()
+    assert dropped >= 2
+
+    page = send("GET", step_path(token, steps[1]))
+    assert page.status == 200
+    assert "Étape 2 sur" in page.body
+    sent = answer_step(send, token, steps[1], EXAMPLE_A)
+    assert sent.location == step_path(token, steps[2])
+    with pg_app.app_context():
+        diagnostic = services.find_by_token(get_session(), token)
+        assert diagnostic is not None
+        assert diagnostic.current_step == steps[2]
 
 
 # --- Columns whose behaviour differs between dialects -------------------------------------------

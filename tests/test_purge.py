@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from app import create_app, purge, services
 from app.cli import upgrade
-from app.db import get_engine, get_session
+from app.db import dispose_engines, get_session
 from app.models import Diagnostic, Result, ResultRecommendation, utcnow
 from config import TestConfig
 from tests import pg
@@ -31,7 +31,7 @@ def app(db_url: str) -> Iterator[Flask]:
         upgrade()
     yield application
     with application.app_context():
-        get_engine().dispose()
+        dispose_engines()
 
 
 def age(token: str, days: float) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from app import create_app, services
 from app.admin import queries
 from app.cli import alembic_config, upgrade
-from app.db import get_engine, get_session
+from app.db import dispose_engines, get_engine, get_session
 from app.models import Diagnostic, Result, SharedResult
 from config import TestConfig
 from tests import pg
@@ -35,7 +35,7 @@ def db_app(db_url: str) -> Iterator[Flask]:
         upgrade()
     yield app
     with app.app_context():
-        get_engine().dispose()
+        dispose_engines()
 
 
 def shared_rows() -> dict[int, SharedResult]:

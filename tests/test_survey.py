@@ -19,7 +19,7 @@ from werkzeug.test import TestResponse
 
 from app import create_app, services
 from app import questionnaire as qn
-from app.db import Base, get_engine, get_session
+from app.db import Base, dispose_engines, get_engine, get_session
 from app.models import Diagnostic, Result
 from config import TestConfig
 from tests import pg
@@ -149,7 +149,7 @@ def make_app() -> Iterator[Callable[[str], Flask]]:
     yield make
     for application in made:
         with application.app_context():
-            get_engine().dispose()
+            dispose_engines()
 
 
 # --- The journey ------------------------------------------------------------------------------

@@ -132,3 +132,7 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.init_app(app)
     limiter.init_app(app)
+    # The limiter checks every request in a before_request hook, for application-wide limits.
+    # There are none: the one limit is on the login view, whose decorator checks it itself.
+    # Dropping the hook spares every other page (a respondent's steps above all) that check.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)

@@ -1,10 +1,11 @@
 """Rendered step pages, kept per process until their diagnostic changes.
 
 A step page depends only on the diagnostic's stored answers (its ``updated_at`` moves with
-every save), the step, the language, the host and the query string, plus two values that change
-with every request: the CSRF token and the CSP nonce. The page is kept with those two replaced by
-markers and they are put back fresh on every hit, so a repeated visit costs a lookup instead of
-building and rendering the form. Pages with errors or flashed messages are never kept.
+every save), the step, the language, the site's address (scheme, host and root path: the private
+link shown is absolute) and the query string, plus two values that change with every request:
+the CSRF token and the CSP nonce. The page is kept with those two replaced by markers and they
+are put back fresh on every hit, so a repeated visit costs a lookup instead of building and
+rendering the form. Pages with errors or flashed messages are never kept.
 """
 
 from __future__ import annotations
@@ -67,7 +68,9 @@ def step_page(
         *stamp,
         section_id,
         lang,
-        request.host_url,
+        request.scheme,
+        request.host,
+        request.root_path,
         request.query_string,
     )
     kept = _cache().get(key) if cacheable else None

@@ -9,7 +9,7 @@ from werkzeug.exceptions import NotFound
 
 from app import services
 from app.answers import AnswerErrors
-from app.db import get_session
+from app.db import get_reader, get_session
 from app.i18n import current_lang
 from app.models import Diagnostic
 from app.survey import forms, page_cache
@@ -82,7 +82,7 @@ def resume(token: str) -> ResponseReturnValue:
 def step(token: str, section_id: str) -> ResponseReturnValue:
     """Show a step; on POST save its valid answers and move as the pressed button asks."""
     if request.method == "GET":
-        stamp = services.diagnostic_stamp(get_session(), token)
+        stamp = services.diagnostic_stamp(get_reader(), token)
         if stamp is None:
             raise UnknownLink()
         return page_cache.step_page(
