@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import MetaData, create_engine, event, make_url
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -82,25 +84,65 @@ def make_reader(url: str, engine: Engine) -> Engine:
     )
 
 
-def read_first(reader: Engine, statement: Executable, params: Mapping[str, Any]) -> Row[Any] | None:
-    """Run one read-only statement on the reader engine and return its first row, if any.
+def read_first(
+    reader: Engine, statement: ClauseElement, params: Mapping[str, Any]
+) -> tuple[Any, ...] | None:
+    """Run one read-only SELECT on the reader engine and return its first row, if any.
 
-    A connection the server dropped (a restart, an idle timeout) fails on first use; SQLAlchemy
-    then discards it and every older connection of the pool, and the read is tried once more on
-    a new one, which is safe because it changes nothing.
+    The statement is compiled once per dialect and run straight on a pooled DBAPI connection:
+    the step pages run this on every visit, and SQLAlchemy's connection and result objects
+    would cost more than the read itself. Values come back as the driver gives them (a SQLite
+    timestamp is a string), which suits the version stamps this is for. Errors are SQLAlchemy's,
+    as from any other query (the 503 page handles OperationalError).
+
+    A connection the server dropped (a restart, an idle timeout) fails on first use: the pool
+    is then emptied, its other connections being as dead, and the read is tried once more on a
+    new connection, which is safe because it changes nothing.
     """
+    sql, names = _compiled(reader.dialect, statement)
+    args: Any = tuple(params[name] for name in names) if names is not None else dict(params)
     try:
-        return _first(reader, statement, params)
+        return _first(reader, sql, args)
     except DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
-    return _first(reader, statement, params)
+        reader.dispose()
+    return _first(reader, sql, args)
 
 
-def _first(reader: Engine, statement: Executable, params: Mapping[str, Any]) -> Row[Any] | None:
-    """Run statement on a connection of the reader's pool; return its first row."""
-    with reader.connect() as connection:
-        return connection.execute(statement, params).first()
+@cache
+def _compiled(dialect: Dialect, statement: ClauseElement) -> tuple[str, tuple[str, ...] | None]:
+    """Return statement's SQL for dialect, with its parameter names in order if positional."""
+    compiled = statement.compile(dialect=dialect)
+    if not isinstance(compiled, SQLCompiler):
+        raise TypeError(f"not a SQL statement: {statement!r}")
+    return compiled.string, tuple(compiled.positiontup or ()) if compiled.positional else None
+
+
+def _first(reader: Engine, sql: str, args: Any) -> tuple[Any, ...] | None:
+    """Run sql on a DBAPI connection of the reader's pool; return its first row."""
+    dialect = reader.dialect
+    driver_error = dialect.loaded_dbapi.Error
+    try:
+        connection = reader.raw_connection()
+    except driver_error as exc:
+        raise DBAPIError.instance(sql, args, exc, driver_error, dialect=dialect) from exc
+    cursor = None
+    try:
+        cursor = connection.cursor()
+        cursor.execute(sql, args)
+        row = cursor.fetchone()
+        cursor.close()
+    except driver_error as exc:
+        lost = dialect.is_disconnect(exc, connection.dbapi_connection, cursor)
+        if lost:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(
+            sql, args, exc, driver_error, connection_invalidated=lost, dialect=dialect
+        ) from exc
+    finally:
+        connection.close()
+    return tuple(row) if row is not None else None
 
 
 def init_app(app: Flask) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, get_translations
 
 APP_DIR = Path(__file__).resolve().parent
 SHARED_CATALOGUE = APP_DIR / "translations"
@@ -63,11 +63,17 @@ def _remember_lang() -> None:
 
 
 def current_lang() -> str:
-    """Return the language code of the current request (``fr`` or ``en``)."""
-    locale = get_locale()
-    if locale is None:
-        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
-    return str(locale.language)
+    """Return the language code of the current request (``fr`` or ``en``).
+
+    The code select_locale chose for Flask-Babel, kept for the request: the same answer as
+    Babel's locale, without building a babel Locale on pages that need only the code.
+    """
+    if not has_request_context():
+        return select_locale()
+    lang: str | None = g.get("_lang")
+    if lang is None:
+        lang = g._lang = select_locale()
+    return lang
 
 
 def lang_switch_url(lang: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from collections.abc import Hashable
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -67,16 +67,16 @@ def find_by_token(session: Session, token: str) -> Diagnostic | None:
     return session.scalar(select(Diagnostic).where(Diagnostic.token_hash == hash_token(token)))
 
 
-def diagnostic_stamp(reader: Engine, token: str) -> tuple[int, datetime] | None:
-    """Return the id and last change of the diagnostic a token opens, without loading it.
+def diagnostic_stamp(reader: Engine, token: str) -> tuple[Hashable, ...] | None:
+    """Return a version stamp of the diagnostic a token opens (its id and last change), or None.
 
     One statement on the reader engine (db.read_first), no ORM session: this runs on every visit
-    of a step page, to tell whether the kept copy of the page is still current.
+    of a step page, to tell whether the kept copy of the page is still current. The last change
+    is the driver's value (a datetime, or a string on SQLite): a stamp is compared, not read.
     """
     if not _plausible(token):
         return None
-    row = read_first(reader, _STAMP, {"token_hash": hash_token(token)})
-    return (row.id, row.updated_at) if row is not None else None
+    return read_first(reader, _STAMP, {"token_hash": hash_token(token)})
 
 
 def questionnaire_of(diagnostic: Diagnostic) -> Questionnaire:

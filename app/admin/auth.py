@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from functools import cache
+from functools import cache, partial
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,6 +30,7 @@ from app.models import Admin
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 MAX_EMAIL = 254
 MIN_PASSWORD = 12
+ADMIN_BLUEPRINT = "admin"
 
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
@@ -132,7 +134,33 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.init_app(app)
     limiter.init_app(app)
-    # The limiter checks every request in a before_request hook, for application-wide limits.
-    # There are none: the one limit is on the login view, whose decorator checks it itself.
-    # Dropping the hook spares every other page (a respondent's steps above all) that check.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    _confine_limiter(app, ADMIN_BLUEPRINT)
+
+
+def _confine_limiter(app: Flask, blueprint: str) -> None:
+    """Run the limiter's request hooks for one blueprint's requests only.
+
+    Flask-Limiter hooks every request of the application (a check before, its headers and the
+    conditional deductions after, a reset at teardown), for application-wide limits. There are
+    none here: the only limit is on the login view. Moved to the admin blueprint, the hooks do
+    exactly what they did there and cost nothing elsewhere (a respondent's step pages above
+    all). If a release of Flask-Limiter hooks in differently, start-up fails here.
+    """
+    registries: tuple[dict[str | None, list[Any]], ...] = (
+        app.before_request_funcs,
+        app.after_request_funcs,
+        app.teardown_request_funcs,
+    )
+    for registry in registries:
+        hooks = [hook for hook in registry.get(None, []) if _is_limiter_hook(hook)]
+        if len(hooks) != 1:
+            raise RuntimeError(f"Flask-Limiter hooks in unexpectedly: {hooks!r}")
+        registry[None].remove(hooks[0])
+        registry.setdefault(blueprint, []).append(hooks[0])
+
+
+def _is_limiter_hook(hook: object) -> bool:
+    """Return whether a request hook is one the limiter registered (a bound method or partial)."""
+    if isinstance(hook, partial):
+        return any(arg is limiter for arg in hook.args)
+    return getattr(hook, "__self__", None) is limiter

@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from datetime import datetime
 
 from flask import current_app, request, session
 from flask_wtf.csrf import generate_csrf
@@ -57,7 +56,7 @@ def _cache() -> PageCache:
 
 
 def step_page(
-    stamp: tuple[int, datetime], section_id: str, lang: str, render: Callable[[], str]
+    stamp: tuple[Hashable, ...], section_id: str, lang: str, render: Callable[[], str]
 ) -> str:
     """Return the step page, rendered by render() unless an identical one is kept.
 
