@@ -405,7 +405,7 @@ def test_data_dictionary(admin_app: Flask) -> None:
     page = client.get("/admin/dictionnaire").get_data(as_text=True)
     for column in ("collectivity_type", "partner_income_group", "recommendations", "month"):
         assert column in page
-    assert "Lignes exportées : 5 sur 5" in page
+    assert "Lignes exportées\u00a0: 5 sur 5" in page
     response = client.get("/admin/export-dictionary.csv")
     assert response.get_data().startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True)[1:]), delimiter=";"))

@@ -146,7 +146,8 @@ def masked() -> str:
 def masked_note(k: int) -> str:
     """Return the explanation of masked cells."""
     return _(
-        "« masqué » : moins de %(k)d réponses, ou case masquée pour qu'elle ne puisse pas être "
+        "«\u00a0masqué\u00a0»\u00a0: moins de %(k)d réponses, ou case masquée pour qu'elle ne "
+        "puisse pas être "
         "déduite du total (secret secondaire).",
         k=k,
     )
@@ -154,7 +155,7 @@ def masked_note(k: int) -> str:
 
 def too_few(k: int) -> str:
     """Return the notice of a figure computed from too few diagnostics."""
-    return _("Moins de %(k)d réponses : cette figure n'est pas affichée.", k=k)
+    return _("Moins de %(k)d réponses\u00a0: cette figure n'est pas affichée.", k=k)
 
 
 # --- Figures ------------------------------------------------------------------------------------
@@ -217,8 +218,9 @@ def dominant_chart(agg: Aggregates, k: int, lang: str) -> Chart:
     ]
     top = max(shown, key=lambda key: groups[key].n)
     reading = _(
-        "Lecture : sur %(total)s diagnostics partagés, %(n)s (%(share)s) ont pour positionnement "
-        "dominant « %(label)s ».",
+        "Lecture\u00a0: sur %(total)s diagnostics partagés, %(n)s (%(share)s) ont pour "
+        "positionnement "
+        "dominant «\u00a0%(label)s\u00a0».",
         total=_count(total),
         n=_count(groups[top].n),
         share=_percent(groups[top].n, total),
@@ -271,8 +273,9 @@ def box_chart(agg: Aggregates, k: int, lang: str) -> Chart:
     ]
     rows = [[name] + [value(box) for _pid, box in boxes] for name, value in statistics]
     reading = _(
-        "Lecture : la boîte va du premier au troisième quartile, le trait central est la médiane, "
-        "les moustaches vont du 5e au 95e centile. Aucune valeur individuelle n'est représentée."
+        "Lecture\u00a0: la boîte va du premier au troisième quartile, le trait central est la "
+        "médiane, les moustaches vont du 5e au 95e centile. Aucune valeur individuelle n'est "
+        "représentée."
     )
     return Chart(
         "chart-scores",
@@ -328,7 +331,7 @@ def mean_scores_chart(
         headers,
         rows,
         _(
-            "Lecture : chaque groupe de barres donne le score moyen de chaque positionnement "
+            "Lecture\u00a0: chaque groupe de barres donne le score moyen de chaque positionnement "
             "pour les diagnostics de la catégorie."
         ),
         masked_note(k) if hidden else None,
@@ -364,7 +367,8 @@ def recommendations_chart(agg: Aggregates, k: int, lang: str) -> Chart:
     rows = [[recommendation_title(r, lang), _count(n), _percent(n, total)] for r, n in frequent]
     first, n_first = frequent[0]
     reading = _(
-        "Lecture : « %(title)s » est recommandée à %(share)s des diagnostics partagés. Les "
+        "Lecture\u00a0: «\u00a0%(title)s\u00a0» est recommandée à %(share)s des diagnostics "
+        "partagés. Les "
         "recommandations faites à moins de %(k)d diagnostics ne sont pas listées.",
         title=recommendation_title(first, lang),
         share=_percent(n_first, total),
@@ -435,8 +439,8 @@ def monthly_chart(agg: Aggregates, k: int, lang: str) -> Chart:
     ]
     headers = [_("Mois"), _("Diagnostics")] + [short_label(p) for p in POSITIONINGS]
     reading = _(
-        "Lecture : les barres donnent le nombre de diagnostics partagés chaque mois (échelle de "
-        "droite), les courbes le score moyen de chaque positionnement (échelle de gauche). Les "
+        "Lecture\u00a0: les barres donnent le nombre de diagnostics partagés chaque mois (échelle "
+        "de droite), les courbes le score moyen de chaque positionnement (échelle de gauche). Les "
         "mois de moins de %(k)d diagnostics sont masqués.",
         k=k,
     )

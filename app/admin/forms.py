@@ -52,7 +52,7 @@ def recent_months(today: date, count: int = MONTHS_OFFERED) -> list[str]:
 def _month_check(_form: Any, field: Any) -> None:
     """Refuse a month that is not "YYYY-MM"."""
     if field.data and not MONTH_RE.match(field.data):
-        raise ValidationError(lazy_gettext("Mois invalide (format attendu : AAAA-MM)."))
+        raise ValidationError(lazy_gettext("Mois invalide (format attendu\u00a0: AAAA-MM)."))
 
 
 class FilterForm(FlaskForm):  # type: ignore[misc]

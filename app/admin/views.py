@@ -184,24 +184,26 @@ DICTIONARY: tuple[tuple[str, Any, Any], ...] = (
         "collectivity_type",
         lazy_gettext("Type de collectivité, éventuellement regroupé pour l'anonymat."),
         lazy_gettext(
-            "commune, intercommunalite, metropole, departement, region, other ; regroupés : "
-            "with_economic_competence (région, intercommunalité, métropole : compétence de "
-            "développement économique, loi NOTRe), without_economic_competence ; * : masqué."
+            "commune, intercommunalite, metropole, departement, region, other\u00a0; "
+            "regroupés\u00a0: with_economic_competence (région, intercommunalité, métropole\u00a0: "
+            "compétence de développement économique, loi NOTRe), "
+            "without_economic_competence\u00a0; *\u00a0: masqué."
         ),
     ),
     (
         "population",
         lazy_gettext("Population du territoire, éventuellement en tranches plus larges."),
         lazy_gettext(
-            "lt_20k, 20k_100k, 100k_500k, 500k_1m, gt_1m ; regroupés : lt_100k, 100k_1m, "
-            "gt_1m ; * : masqué."
+            "lt_20k, 20k_100k, 100k_500k, 500k_1m, gt_1m\u00a0; regroupés\u00a0: lt_100k, 100k_1m, "
+            "gt_1m\u00a0; *\u00a0: masqué."
         ),
     ),
     (
         "region",
         lazy_gettext("Région (code INSEE), éventuellement réduite à métropole / outre-mer."),
         lazy_gettext(
-            "code INSEE à deux caractères ; regroupés : metropolitan, overseas ; * : masqué."
+            "code INSEE à deux caractères\u00a0; regroupés\u00a0: metropolitan, overseas\u00a0; "
+            "*\u00a0: masqué."
         ),
     ),
     (
@@ -224,38 +226,44 @@ DICTIONARY: tuple[tuple[str, Any, Any], ...] = (
     (
         "score_business_internationalisation",
         lazy_gettext(
-            "Score du positionnement « Prioriser l'internationalisation des entreprises »."
+            "Score du positionnement «\u00a0Prioriser l'internationalisation des "
+            "entreprises\u00a0»."
         ),
         SCORE_VALUES,
     ),
     (
         "score_economic_cooperation",
         lazy_gettext(
-            "Score du positionnement « Développer les actions de coopération économique »."
+            "Score du positionnement «\u00a0Développer les actions de coopération "
+            "économique\u00a0»."
         ),
         SCORE_VALUES,
     ),
     (
         "score_multisector_cooperation",
         lazy_gettext(
-            "Score du positionnement « Renforcer une coopération multisectorielle entre "
-            "territoires »."
+            "Score du positionnement «\u00a0Renforcer une coopération multisectorielle entre "
+            "territoires\u00a0»."
         ),
         SCORE_VALUES,
     ),
     (
         "logic_business_support",
-        lazy_gettext("Score de la logique d'action « Internationalisation des entreprises »."),
+        lazy_gettext(
+            "Score de la logique d'action «\u00a0Internationalisation des entreprises\u00a0»."
+        ),
         SCORE_VALUES,
     ),
     (
         "logic_sustainable_development",
-        lazy_gettext("Score de la logique d'action « Levier de développement durable »."),
+        lazy_gettext("Score de la logique d'action «\u00a0Levier de développement durable\u00a0»."),
         SCORE_VALUES,
     ),
     (
         "logic_territorial_promotion",
-        lazy_gettext("Score de la logique d'action « Rayonnement et promotion territoriale »."),
+        lazy_gettext(
+            "Score de la logique d'action «\u00a0Rayonnement et promotion territoriale\u00a0»."
+        ),
         SCORE_VALUES,
     ),
     (
@@ -273,6 +281,8 @@ DICTIONARY: tuple[tuple[str, Any, Any], ...] = (
         lazy_gettext(
             "Identifiants des recommandations faites au diagnostic, par ordre alphabétique."
         ),
-        lazy_gettext("identifiants séparés par « | » (voir le catalogue des recommandations)"),
+        lazy_gettext(
+            "identifiants séparés par «\u00a0|\u00a0» (voir le catalogue des recommandations)"
+        ),
     ),
 )

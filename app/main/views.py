@@ -48,7 +48,7 @@ ERRORS = {
         lazy_gettext("Page introuvable"),
         lazy_gettext(
             "Cette page n'existe pas ou n'existe plus. Si vous avez suivi un lien privé, "
-            "vérifiez qu'il a été copié en entier ; un diagnostic supprimé ne peut pas être "
+            "vérifiez qu'il a été copié en entier\u00a0; un diagnostic supprimé ne peut pas être "
             "retrouvé."
         ),
     ),
@@ -180,7 +180,7 @@ def csrf_error(_error: CSRFError) -> ResponseReturnValue:
     message = str(
         lazy_gettext(
             "Le formulaire a expiré ou n'a pas pu être vérifié, par exemple parce que le "
-            "navigateur a été fermé entre-temps. Rien n'a été enregistré : revenez au "
+            "navigateur a été fermé entre-temps. Rien n'a été enregistré\u00a0: revenez au "
             "formulaire, rechargez la page et envoyez-le de nouveau."
         )
     )
