@@ -153,6 +153,9 @@ class PageProblems:
     # load the browser cancels because the page was left (net::ERR_ABORTED) is no fault.
     navigations: int = 0
     started: dict[Request, int] = field(default_factory=dict)
+    # Cancelled loads, judged at the end: the browser may report the cancellation before the
+    # navigation that caused it.
+    aborted: list[Request] = field(default_factory=list)
 
     def allow(self, url_pattern: str) -> None:
         """Declare errors of URLs matching url_pattern (a regex) expected, e.g. a 404 page."""
@@ -177,12 +180,21 @@ class PageProblems:
         self.started[request] = self.navigations
 
     def on_request_failed(self, request: Request) -> None:
-        """Record a request that got no response, unless leaving the page cancelled it."""
-        left_page = self.started.get(request, self.navigations) < self.navigations
-        if left_page and request.failure == "net::ERR_ABORTED":
-            return
-        if not self._is_allowed(request.url):
+        """Record a request that got no response; keep a cancelled one for judge()."""
+        if request.failure == "net::ERR_ABORTED":
+            self.aborted.append(request)
+        elif not self._is_allowed(request.url):
             self.problems.append(f"request failed: {request.url} ({request.failure})")
+
+    def judge(self) -> list[str]:
+        """Return the problems seen, with every cancelled load the page did not leave after."""
+        unexplained = [
+            f"request failed: {request.url} ({request.failure})"
+            for request in self.aborted
+            if self.started.get(request, self.navigations) >= self.navigations
+            and not self._is_allowed(request.url)
+        ]
+        return self.problems + unexplained
 
     def on_response(self, response: Response) -> None:
         """Record a response with an error status."""
@@ -209,8 +221,9 @@ def page_problems(page: Page) -> Iterator[PageProblems]:
     # Let late scripts (charts drawn after load) report before judging.
     if not page.is_closed():
         page.wait_for_load_state("load")
-    if watcher.problems:
-        pytest.fail("problems seen by the page:\n" + "\n".join(watcher.problems), pytrace=False)
+    problems = watcher.judge()
+    if problems:
+        pytest.fail("problems seen by the page:\n" + "\n".join(problems), pytrace=False)
 
 
 def format_violations(violations: list[dict[str, Any]]) -> str:
