@@ -168,9 +168,9 @@ def get_reader() -> Engine:
 
 def dispose_engines() -> None:
     """Close every pooled connection of the current application (both engines)."""
-    reader = get_reader()
-    get_engine().dispose()
-    if reader is not get_engine():
+    engine, reader = get_engine(), get_reader()
+    engine.dispose()
+    if reader is not engine:
         reader.dispose()
 
 

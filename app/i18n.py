@@ -65,15 +65,10 @@ def _remember_lang() -> None:
 def current_lang() -> str:
     """Return the language code of the current request (``fr`` or ``en``).
 
-    The code select_locale chose for Flask-Babel, kept for the request: the same answer as
-    Babel's locale, without building a babel Locale on pages that need only the code.
+    The code select_locale gives Flask-Babel, asked directly: the same answer as Babel's locale,
+    without building a babel Locale on pages that need only the code.
     """
-    if not has_request_context():
-        return select_locale()
-    lang: str | None = g.get("_lang")
-    if lang is None:
-        lang = g._lang = select_locale()
-    return lang
+    return select_locale()
 
 
 def lang_switch_url(lang: str) -> str:

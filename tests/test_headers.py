@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from app.db import Base, dispose_engines, get_engine, get_session
 from app.security import static_url
 from config import ProdConfig
 from tests.factories import EXAMPLE_A, completed_diagnostic
+from tests.pg import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_EMAIL = "admin@arricod.example"
@@ -276,14 +276,6 @@ def test_production_refuses_a_short_secret(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("SECRET_KEY", "short")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         ProdConfig()
-
-
-def free_port() -> int:
-    """Return a TCP port free on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def test_gunicorn_server_header_names_no_version(tmp_path: Path) -> None:

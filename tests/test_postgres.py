@@ -12,6 +12,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -46,30 +47,29 @@ db_url = pg.db_url
 TABLES = {"diagnostic", "result", "result_recommendation", "shared_result", "admin"}
 
 
-def migrated_app(url: str) -> Flask:
-    """Return an application on url, its schema created by the Alembic migrations."""
+@contextmanager
+def migrated_app(url: str) -> Iterator[Flask]:
+    """Yield an application on url, its schema created by the Alembic migrations."""
     app = create_app(TestConfig, DATABASE_URL=url)
     with app.app_context():
         upgrade()
-    return app
+    yield app
+    with app.app_context():
+        dispose_engines()
 
 
 @pytest.fixture
 def pg_app(pg_url: str) -> Iterator[Flask]:
     """Yield an application on a fresh, migrated PostgreSQL database."""
-    app = migrated_app(pg_url)
-    yield app
-    with app.app_context():
-        dispose_engines()
+    with migrated_app(pg_url) as app:
+        yield app
 
 
 @pytest.fixture
 def db_app(db_url: str) -> Iterator[Flask]:
     """Yield an application on a fresh, migrated database: a SQLite file, then PostgreSQL."""
-    app = migrated_app(db_url)
-    yield app
-    with app.app_context():
-        dispose_engines()
+    with migrated_app(db_url) as app:
+        yield app
 
 
 def _sender(app: Flask) -> Any:

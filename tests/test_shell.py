@@ -165,22 +165,22 @@ def assert_security_headers(response: Response) -> None:
     assert "Permissions-Policy" in response.headers
 
 
-@pytest.mark.parametrize("path", ["/", "/confidentialite", "/accessibilite", "/nexiste-pas"])
-def test_html_pages_carry_security_headers_and_are_not_stored(
-    client: FlaskClient, path: str
+@pytest.mark.parametrize(
+    ("path", "mimetype"),
+    [
+        ("/", "text/html"),
+        ("/confidentialite", "text/html"),
+        ("/accessibilite", "text/html"),
+        ("/nexiste-pas", "text/html"),
+        ("/api/v1/questionnaire", "application/json"),
+        ("/api/v1/nexiste-pas", "application/json"),
+    ],
+)
+def test_pages_and_api_carry_security_headers_and_are_not_stored(
+    client: FlaskClient, path: str, mimetype: str
 ) -> None:
     response = client.get(path)
-    assert response.mimetype == "text/html"
-    assert_security_headers(response)
-    assert response.headers["Cache-Control"] == "no-store"
-
-
-@pytest.mark.parametrize("path", ["/api/v1/questionnaire", "/api/v1/nexiste-pas"])
-def test_api_json_carries_security_headers_and_is_not_stored(
-    client: FlaskClient, path: str
-) -> None:
-    response = client.get(path)
-    assert response.mimetype == "application/json"
+    assert response.mimetype == mimetype
     assert_security_headers(response)
     assert response.headers["Cache-Control"] == "no-store"
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from app import partners
+from app.models import PROFILE_COLUMNS, SHARED_SCORE_COLUMNS
 
 K = TypeVar("K", bound=Hashable)
 
@@ -207,22 +208,16 @@ def qi_counts(rows: Iterable[QuasiIdentifier]) -> Counter[QuasiIdentifier]:
 # --- Export table -------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = (
-    "collectivity_type",
-    "population",
-    "region",
+    *PROFILE_COLUMNS,
     "month",
     "questionnaire_version",
     "dominant",
-    "score_business_internationalisation",
-    "score_economic_cooperation",
-    "score_multisector_cooperation",
-    "logic_business_support",
-    "logic_sustainable_development",
-    "logic_territorial_promotion",
+    *SHARED_SCORE_COLUMNS,
     "partner_income_group",
     "recommendations",
 )
-SCORE_SLICE = slice(6, 12)
+_FIRST_SCORE = EXPORT_COLUMNS.index(SHARED_SCORE_COLUMNS[0])
+SCORE_SLICE = slice(_FIRST_SCORE, _FIRST_SCORE + len(SHARED_SCORE_COLUMNS))
 LEVEL_NAMES = ("exact", "grouped", "masked")
 
 ExportRow = tuple[Any, ...]
@@ -245,10 +240,10 @@ def anonymise_rows(rows: Iterable[ExportRow], generalisation: Generalisation) ->
         qi = generalised[key]
         if qi is None:
             continue
-        recs = row[13]
+        recs = row[-1]
         if recs not in ordered:
             ordered[recs] = "|".join(sorted(filter(None, str(recs or "").split("|"))))
-        kept.append((*qi, *row[3:13], ordered[recs]))
+        kept.append((*qi, *row[len(qi) : -1], ordered[recs]))
     # A diagnostic shared between the histogram the generalisation was chosen from and this
     # read could form a new, small combination: the rule is enforced on the rows themselves.
     sizes = Counter(row[:3] for row in kept)
@@ -297,7 +292,11 @@ def to_csv(rows: Iterable[ExportRow]) -> str:
     separators = len(EXPORT_COLUMNS) - 1
     lines = ["\ufeff" + ";".join(EXPORT_COLUMNS)]
     for row in rows:
-        cells = [*map(str, row[:6]), *map(score, row[SCORE_SLICE]), str(row[12]), str(row[13])]
+        cells = [
+            *map(str, row[: SCORE_SLICE.start]),
+            *map(score, row[SCORE_SLICE]),
+            *map(str, row[SCORE_SLICE.stop :]),
+        ]
         line = ";".join(cells)
         if line.count(";") != separators or '"' in line or "\n" in line or "\r" in line:
             line = _quoted_line(cells)
@@ -313,7 +312,7 @@ def to_records(rows: Iterable[ExportRow]) -> list[dict[str, Any]]:
         record = dict(zip(EXPORT_COLUMNS, row, strict=True))
         for name in EXPORT_COLUMNS[SCORE_SLICE]:
             record[name] = round(float(record[name]), 1)
-        record["recommendations"] = [r for r in str(row[13]).split("|") if r]
+        record["recommendations"] = [r for r in str(record["recommendations"]).split("|") if r]
         records.append(record)
     return records
 

@@ -147,8 +147,7 @@ def masked_note(k: int) -> str:
     """Return the explanation of masked cells."""
     return _(
         "«\u00a0masqué\u00a0»\u00a0: moins de %(k)d réponses, ou case masquée pour qu'elle ne "
-        "puisse pas être "
-        "déduite du total (secret secondaire).",
+        "puisse pas être déduite du total (secret secondaire).",
         k=k,
     )
 
@@ -219,8 +218,7 @@ def dominant_chart(agg: Aggregates, k: int, lang: str) -> Chart:
     top = max(shown, key=lambda key: groups[key].n)
     reading = _(
         "Lecture\u00a0: sur %(total)s diagnostics partagés, %(n)s (%(share)s) ont pour "
-        "positionnement "
-        "dominant «\u00a0%(label)s\u00a0».",
+        "positionnement dominant «\u00a0%(label)s\u00a0».",
         total=_count(total),
         n=_count(groups[top].n),
         share=_percent(groups[top].n, total),
@@ -368,8 +366,7 @@ def recommendations_chart(agg: Aggregates, k: int, lang: str) -> Chart:
     first, n_first = frequent[0]
     reading = _(
         "Lecture\u00a0: «\u00a0%(title)s\u00a0» est recommandée à %(share)s des diagnostics "
-        "partagés. Les "
-        "recommandations faites à moins de %(k)d diagnostics ne sont pas listées.",
+        "partagés. Les recommandations faites à moins de %(k)d diagnostics ne sont pas listées.",
         title=recommendation_title(first, lang),
         share=_percent(n_first, total),
         k=k,

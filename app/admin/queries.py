@@ -29,21 +29,23 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app import questionnaire as qn
-from app.models import RECOMMENDATION_SEPARATOR, Diagnostic, Result, SharedResult
+from app.models import (
+    RECOMMENDATION_SEPARATOR,
+    SHARED_SCORE_COLUMNS,
+    Diagnostic,
+    Result,
+    SharedResult,
+)
 from app.questionnaire import LANGS, Text
 
 COMPLETED = "completed"
 POSITIONINGS = ("business_internationalisation", "economic_cooperation", "multisector_cooperation")
 LOGICS = ("business_support", "sustainable_development", "territorial_promotion")
-SCORE_COLUMNS: dict[str, InstrumentedAttribute[float]] = {
-    "business_internationalisation": SharedResult.score_business_internationalisation,
-    "economic_cooperation": SharedResult.score_economic_cooperation,
-    "multisector_cooperation": SharedResult.score_multisector_cooperation,
-    "business_support": SharedResult.logic_business_support,
-    "sustainable_development": SharedResult.logic_sustainable_development,
-    "territorial_promotion": SharedResult.logic_territorial_promotion,
-}
 DIMENSIONS = POSITIONINGS + LOGICS
+SCORE_COLUMNS: dict[str, InstrumentedAttribute[float]] = {
+    dimension: getattr(SharedResult, column)
+    for dimension, column in zip(DIMENSIONS, SHARED_SCORE_COLUMNS, strict=True)
+}
 
 Ts = TypeVarTuple("Ts")
 
@@ -293,11 +295,6 @@ def qi_histogram(session: Session) -> dict[tuple[str, str, str], int]:
     keys = (SharedResult.collectivity_type, SharedResult.population, SharedResult.region)
     stmt = shared(select(*keys, func.count())).group_by(*keys)
     return {(str(t), str(p), str(r)): int(n) for t, p, r, n in session.execute(stmt)}
-
-
-EXPORT_SCORE_COLUMNS = tuple(f"score_{p}" for p in POSITIONINGS) + tuple(
-    f"logic_{lg}" for lg in LOGICS
-)
 
 
 def export_rows(session: Session, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
