@@ -11,13 +11,14 @@ import json
 import os
 import re
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app.admin import charts, queries
+from app.admin import anonymise, charts, queries
 from app.db import dispose_engines, get_session
 from app.models import Result
 from tests.factories import EXAMPLE_A, EXAMPLE_B
@@ -362,7 +363,8 @@ def test_csv_export_format(admin_app: Flask) -> None:
     score = body[0][header.index("score_economic_cooperation")]
     assert "," in score
     assert "." not in score
-    assert all(len(row[header.index("month")]) == 7 for row in body)
+    assert "month" not in header
+    assert all(re.fullmatch(r"\d{4}-Q[1-4]", row[header.index("period")]) for row in body)
 
 
 def test_csv_export_is_k_anonymous(admin_app: Flask) -> None:
@@ -376,6 +378,10 @@ def test_csv_export_is_k_anonymous(admin_app: Flask) -> None:
         combos[tuple(row[:3])] = combos.get(tuple(row[:3]), 0) + 1
     assert combos
     assert min(combos.values()) >= 5
+    every_qi = Counter(
+        tuple(row[header.index(c)] for c in anonymise.QUASI_IDENTIFIERS) for row in body
+    )
+    assert min(every_qi.values()) >= 5
     assert len(body) == 12  # generalised, not removed
     assert header[0] == "collectivity_type"
 
@@ -403,7 +409,7 @@ def test_data_dictionary(admin_app: Flask) -> None:
     share(admin_app, COMMUNE, 5)
     client = logged_in(admin_app)
     page = client.get("/admin/dictionnaire").get_data(as_text=True)
-    for column in ("collectivity_type", "partner_income_group", "recommendations", "month"):
+    for column in ("collectivity_type", "partner_income_group", "recommendations", "period"):
         assert column in page
     assert "Lignes exportées\u00a0: 5 sur 5" in page
     response = client.get("/admin/export-dictionary.csv")

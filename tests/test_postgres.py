@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, func, inspect, make_url, select, text
 from werkzeug.datastructures import MultiDict
 
 from app import create_app, services
-from app.admin import queries
+from app.admin import anonymise, queries
 from app.cli import alembic_config, upgrade
 from app.db import Base, dispose_engines, get_engine, get_session
 from app.models import Diagnostic, Result, ResultRecommendation
@@ -394,6 +394,9 @@ def test_dashboard_and_exports_over_http_on_postgres(pg_app: Flask) -> None:
     k = int(app.config["MIN_CELL_SIZE"])
     combos = Counter((r["collectivity_type"], r["population"], r["region"]) for r in rows)
     assert min(combos.values()) >= k, combos
+    every_qi = Counter(tuple(r[c] for c in anonymise.QUASI_IDENTIFIERS) for r in rows)
+    assert min(every_qi.values()) >= k, every_qi
+    assert "month" not in rows[0]
 
     as_json = client.get("/admin/export.json")
     assert as_json.status_code == 200

@@ -5,12 +5,15 @@ Two rules, both with k = ``MIN_CELL_SIZE``:
 * **Cell suppression** (dashboard): a breakdown of a shown total hides every cell under k, and,
   when the hidden cells could be recomputed from the total (a single hidden cell, or hidden cells
   adding up to less than k), also hides the next smallest cells (secondary suppression).
-* **k-anonymous row export**: the quasi-identifiers (collectivity type, population band, region)
-  are generalised with *full-domain* recoding: one generalisation level per column, applied to the
-  whole table. The chosen levels are the lowest node of the generalisation lattice (fewest steps
-  in total) where every combination that appears holds at least k rows, once at most
-  ``MAX_SUPPRESSION_RATE`` of the rows, those left in smaller combinations, are removed. Removing
-  rows is the last resort: among nodes of the same height the one removing fewest rows wins.
+* **k-anonymous row export**: every quasi-identifier the export carries (collectivity type,
+  population band, region, period, questionnaire version and the partners' income group) is
+  generalised with *full-domain* recoding: one generalisation level per column, applied to the
+  whole table. The month is treated as identifying: the period is at best the quarter, then the
+  half-year, the year, or suppressed. The chosen levels are the lowest node of the generalisation
+  lattice (fewest steps in total) where every combination of all the quasi-identifiers that
+  appears holds at least k rows, once at most ``MAX_SUPPRESSION_RATE`` of the rows, those left in
+  smaller combinations, are removed. Removing rows is the last resort: among nodes of the same
+  height the one removing fewest rows wins.
 """
 
 from __future__ import annotations
@@ -29,8 +32,18 @@ from app.models import PROFILE_COLUMNS, SHARED_SCORE_COLUMNS
 
 K = TypeVar("K", bound=Hashable)
 
-QUASI_IDENTIFIERS = ("collectivity_type", "population", "region")
-QuasiIdentifier = tuple[str, str, str]
+# The export's quasi-identifiers, in the order of their generalisation levels. An original row
+# carries the month where the export carries the period.
+QUASI_IDENTIFIERS = (
+    "collectivity_type",
+    "population",
+    "region",
+    "period",
+    "questionnaire_version",
+    "partner_income_group",
+)
+QuasiIdentifier = tuple[str, ...]
+Levels = tuple[int, ...]
 
 ANY = "*"
 MAX_SUPPRESSION_RATE = 0.01
@@ -53,6 +66,17 @@ POPULATION_BANDS = {
 METROPOLITAN = "metropolitan"
 OVERSEAS = "overseas"
 
+# Level 1 of the partners' income group: the two halves of the World Bank classification, and the
+# diagnostics whose partners say nothing of it (no partner, or unclassified countries).
+INCOME_CLASSES = {
+    "low": "low_or_lower_middle",
+    "lower_middle": "low_or_lower_middle",
+    "upper_middle": "upper_middle_or_high",
+    "high": "upper_middle_or_high",
+    "unknown": "none_or_unknown",
+    "none": "none_or_unknown",
+}
+
 
 def _type_level_1(code: str) -> str:
     """Return the competence group of a collectivity type."""
@@ -72,6 +96,31 @@ def _region_level_1(code: str) -> str:
     return METROPOLITAN if found.metropolitan else OVERSEAS
 
 
+def _income_level_1(code: str) -> str:
+    """Return the broader income class of a World Bank income group."""
+    return INCOME_CLASSES.get(code, ANY)
+
+
+def quarter(month: str) -> str:
+    """Return the quarter of a "YYYY-MM" month, as "YYYY-Qn" (the period's finest level)."""
+    year, _, number = month.partition("-")
+    if not (year.isdigit() and number.isdigit() and 1 <= int(number) <= 12):
+        return ANY
+    return f"{year}-Q{(int(number) - 1) // 3 + 1}"
+
+
+def _half_year(period: str) -> str:
+    """Return the half-year "YYYY-Hn" of a quarter "YYYY-Qn"."""
+    year, _, q = period.partition("-Q")
+    return f"{year}-H{1 if q in ('1', '2') else 2}" if q else ANY
+
+
+def _year(period: str) -> str:
+    """Return the year "YYYY" of a half-year "YYYY-Hn"."""
+    year, _, half = period.partition("-H")
+    return year if half else ANY
+
+
 def _keep(code: str) -> str:
     """Return the code unchanged (level 0)."""
     return code
@@ -82,14 +131,29 @@ def _hide(_code: str) -> str:
     return ANY
 
 
-# HIERARCHIES[column][level] maps an original code to its generalised value.
+# HIERARCHIES[column] = (base, step 1, step 2, …): base maps an original value to level 0 and
+# step l maps a value of level l − 1 to level l, so that a level is reached from the one below.
 HIERARCHIES: dict[str, tuple[Callable[[str], str], ...]] = {
     "collectivity_type": (_keep, _type_level_1, _hide),
     "population": (_keep, _population_level_1, _hide),
     "region": (_keep, _region_level_1, _hide),
+    "period": (quarter, _half_year, _year, _hide),
+    "questionnaire_version": (_keep, _hide),
+    "partner_income_group": (_keep, _income_level_1, _hide),
 }
+DEPTHS = tuple(len(HIERARCHIES[col]) for col in QUASI_IDENTIFIERS)
+TOP: Levels = tuple(depth - 1 for depth in DEPTHS)
+BOTTOM: Levels = (0,) * len(QUASI_IDENTIFIERS)
 
-Levels = tuple[int, int, int]
+# What each level of each column is called in the data dictionary and the JSON export.
+LEVEL_NAMES: dict[str, tuple[str, ...]] = {
+    "collectivity_type": ("exact", "grouped", "masked"),
+    "population": ("exact", "grouped", "masked"),
+    "region": ("exact", "grouped", "masked"),
+    "period": ("quarter", "half_year", "year", "masked"),
+    "questionnaire_version": ("exact", "masked"),
+    "partner_income_group": ("exact", "grouped", "masked"),
+}
 
 
 # --- Dashboard cells --------------------------------------------------------------------------
@@ -137,24 +201,32 @@ class Generalisation:
         return sum(self.levels)
 
 
+def generalise_value(column: str, code: str, level: int) -> str:
+    """Return an original value of a quasi-identifier generalised to a level of its hierarchy."""
+    value = code
+    for step in HIERARCHIES[column][: level + 1]:
+        value = step(value)
+    return value
+
+
 def generalise(qi: QuasiIdentifier, levels: Levels) -> QuasiIdentifier:
-    """Return the quasi-identifiers of a row generalised to the given levels."""
-    t, p, r = (
-        HIERARCHIES[col][lvl](code)
-        for col, lvl, code in zip(QUASI_IDENTIFIERS, levels, qi, strict=True)
+    """Return the (original) quasi-identifiers of a row generalised to the given levels."""
+    return tuple(
+        generalise_value(col, code, level)
+        for col, level, code in zip(QUASI_IDENTIFIERS, levels, qi, strict=True)
     )
-    return (t, p, r)
+
+
+# At equal height, the period is generalised first, then the questionnaire version, the income
+# group, the region, the population and the type: the columns the dashboard analyses by (type,
+# then size) are kept as long as possible.
+PREFERENCE = (0, 1, 2, 5, 4, 3)
 
 
 def lattice() -> list[Levels]:
-    """Return every node of the generalisation lattice, lowest first.
-
-    At equal height, region is generalised before population, and population before type, which
-    keeps the columns the dashboard analyses by (type, then size) as long as possible.
-    """
-    depths = [range(len(HIERARCHIES[col])) for col in QUASI_IDENTIFIERS]
-    nodes: list[Levels] = [(t, p, r) for t, p, r in itertools.product(*depths)]
-    return sorted(nodes, key=lambda n: (sum(n), n[0], n[1], n[2]))
+    """Return every node of the generalisation lattice, lowest first."""
+    nodes = [tuple(n) for n in itertools.product(*(range(depth) for depth in DEPTHS))]
+    return sorted(nodes, key=lambda n: (sum(n), *(n[i] for i in PREFERENCE)))
 
 
 def evaluate(counts: Mapping[QuasiIdentifier, int], levels: Levels) -> Counter[QuasiIdentifier]:
@@ -163,6 +235,33 @@ def evaluate(counts: Mapping[QuasiIdentifier, int], levels: Levels) -> Counter[Q
     for qi, n in counts.items():
         grouped[generalise(qi, levels)] += n
     return grouped
+
+
+class _Rollup:
+    """Counts of the generalised combinations per lattice node, each rolled up from a node
+    one step below (so that a node costs a pass over its predecessor's few combinations).
+    """
+
+    def __init__(self, counts: Mapping[QuasiIdentifier, int]) -> None:
+        self.nodes: dict[Levels, Counter[QuasiIdentifier]] = {BOTTOM: evaluate(counts, BOTTOM)}
+
+    def at(self, levels: Levels) -> Counter[QuasiIdentifier]:
+        """Return the counts of the combinations at this node."""
+        found = self.nodes.get(levels)
+        if found is not None:
+            return found
+        column = max(i for i, level in enumerate(levels) if level)
+        below = self.at(tuple(lv - (i == column) for i, lv in enumerate(levels)))
+        step = HIERARCHIES[QUASI_IDENTIFIERS[column]][levels[column]]
+        mapped: dict[str, str] = {}
+        grouped: Counter[QuasiIdentifier] = Counter()
+        for qi, n in below.items():
+            value = qi[column]
+            if value not in mapped:
+                mapped[value] = step(value)
+            grouped[(*qi[:column], mapped[value], *qi[column + 1 :])] += n
+        self.nodes[levels] = grouped
+        return grouped
 
 
 def max_suppressed_rows(rows: int, rate: float = MAX_SUPPRESSION_RATE) -> int:
@@ -175,16 +274,17 @@ def choose_generalisation(
 ) -> Generalisation:
     """Return the lowest generalisation making every combination hold at least k rows.
 
-    counts maps each original (collectivity_type, population, region) to its number of rows.
-    A table of fewer than k rows is removed entirely (nothing can protect it).
+    counts maps each original combination of QUASI_IDENTIFIERS (the month standing for the
+    period) to its number of rows. A table of fewer than k rows is removed entirely.
     """
     total = sum(counts.values())
     budget = max_suppressed_rows(total, rate)
+    rollup = _Rollup(counts)
     best: Generalisation | None = None
     for levels in lattice():
         if best is not None and sum(levels) > best.height:
             break
-        grouped = evaluate(counts, levels)
+        grouped = rollup.at(levels)
         small = frozenset(qi for qi, n in grouped.items() if n < k)
         removed = sum(grouped[qi] for qi in small)
         if removed > budget:
@@ -193,10 +293,9 @@ def choose_generalisation(
         if best is None or removed < best.suppressed_rows:
             best = candidate
     if best is None:
-        top = (2, 2, 2)
-        grouped = evaluate(counts, top)
+        grouped = rollup.at(TOP)
         small = frozenset(qi for qi, n in grouped.items() if n < k)
-        best = Generalisation(top, k, total, sum(grouped[qi] for qi in small), small)
+        best = Generalisation(TOP, k, total, sum(grouped[qi] for qi in small), small)
     return best
 
 
@@ -207,9 +306,11 @@ def qi_counts(rows: Iterable[QuasiIdentifier]) -> Counter[QuasiIdentifier]:
 
 # --- Export table -------------------------------------------------------------------------------
 
+# An original row: (type, population, region, month, version, dominant, six scores, partner
+# income group, '|'-joined recommendation ids); the export row has the period for the month.
 EXPORT_COLUMNS = (
     *PROFILE_COLUMNS,
-    "month",
+    "period",
     "questionnaire_version",
     "dominant",
     *SHARED_SCORE_COLUMNS,
@@ -218,37 +319,53 @@ EXPORT_COLUMNS = (
 )
 _FIRST_SCORE = EXPORT_COLUMNS.index(SHARED_SCORE_COLUMNS[0])
 SCORE_SLICE = slice(_FIRST_SCORE, _FIRST_SCORE + len(SHARED_SCORE_COLUMNS))
-LEVEL_NAMES = ("exact", "grouped", "masked")
+# Where each quasi-identifier sits in a row, in the order of QUASI_IDENTIFIERS.
+QI_POSITIONS = tuple(
+    EXPORT_COLUMNS.index("period" if col == "period" else col) for col in QUASI_IDENTIFIERS
+)
 
 ExportRow = tuple[Any, ...]
+
+
+def row_qi(row: Sequence[Any]) -> QuasiIdentifier:
+    """Return the quasi-identifiers of a row, in the order of QUASI_IDENTIFIERS."""
+    return tuple(str(row[i]) for i in QI_POSITIONS)
+
+
+def _with_qi(row: Sequence[Any], qi: QuasiIdentifier) -> list[Any]:
+    """Return a row's cells with its quasi-identifiers replaced."""
+    cells = list(row)
+    for position, value in zip(QI_POSITIONS, qi, strict=True):
+        cells[position] = value
+    return cells
 
 
 def anonymise_rows(rows: Iterable[ExportRow], generalisation: Generalisation) -> list[ExportRow]:
     """Return the rows with generalised quasi-identifiers, small combinations removed, sorted.
 
-    Rows are (type, population, region, month, version, dominant, six scores, partner income
-    group, '|'-joined recommendation ids). The sort on every column makes the order say nothing
-    about when a diagnostic was completed.
+    The sort on every column makes the order say nothing about when a diagnostic was completed.
     """
-    generalised: dict[tuple[Any, Any, Any], QuasiIdentifier | None] = {}
+    generalised: dict[QuasiIdentifier, QuasiIdentifier | None] = {}
     ordered: dict[Any, str] = {}
     kept: list[ExportRow] = []
     for row in rows:
-        key = (row[0], row[1], row[2])
+        key = row_qi(row)
         if key not in generalised:
-            generalised[key] = generalisation.apply((str(row[0]), str(row[1]), str(row[2])))
+            generalised[key] = generalisation.apply(key)
         qi = generalised[key]
         if qi is None:
             continue
         recs = row[-1]
         if recs not in ordered:
             ordered[recs] = "|".join(sorted(filter(None, str(recs or "").split("|"))))
-        kept.append((*qi, *row[len(qi) : -1], ordered[recs]))
-    # A diagnostic shared between the histogram the generalisation was chosen from and this
-    # read could form a new, small combination: the rule is enforced on the rows themselves.
-    sizes = Counter(row[:3] for row in kept)
+        cells = _with_qi(row, qi)
+        cells[-1] = ordered[recs]
+        kept.append(tuple(cells))
+    # A row absent from the counts the generalisation was chosen from could form a new, small
+    # combination: the rule is enforced on the rows themselves.
+    sizes = Counter(row_qi(row) for row in kept)
     if any(n < generalisation.k for n in sizes.values()):
-        kept = [row for row in kept if sizes[row[:3]] >= generalisation.k]
+        kept = [row for row in kept if sizes[row_qi(row)] >= generalisation.k]
     kept.sort()
     return kept
 
@@ -278,7 +395,7 @@ def _quoted_line(cells: Sequence[str]) -> str:
 def to_csv(rows: Iterable[ExportRow]) -> str:
     """Return the export rows as CSV: BOM, ';' separator, scores with a decimal comma.
 
-    Values are codes, months and numbers: a line needs quoting only if one holds a separator, a
+    Values are codes, periods and numbers: a line needs quoting only if one holds a separator, a
     quote or a line break, which the csv module then handles.
     """
     formatted: dict[Any, str] = {}
@@ -322,7 +439,7 @@ def describe(generalisation: Generalisation) -> dict[str, Any]:
     return {
         "k": generalisation.k,
         "levels": {
-            col: LEVEL_NAMES[level]
+            col: LEVEL_NAMES[col][level]
             for col, level in zip(QUASI_IDENTIFIERS, generalisation.levels, strict=True)
         },
         "rows": generalisation.rows,
