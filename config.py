@@ -15,6 +15,12 @@ def _default_database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'aict.sqlite3'}"
 
 
+def _host_list(value: str) -> list[str] | None:
+    """Return the comma-separated host names of a variable, or None when there are none."""
+    hosts = [host.strip() for host in value.split(",") if host.strip()]
+    return hosts or None
+
+
 class Config:
     """Development and default configuration."""
 
@@ -25,7 +31,21 @@ class Config:
     MIN_CELL_SIZE: int = int(os.environ.get("MIN_CELL_SIZE", "5"))
     RATELIMIT_STORAGE_URI: str = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT: str = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+    # Diagnostics started (POST /diagnostic/commencer) and finished (the finish button) per client
+    # address: a brake on fabricated diagnostics that no real respondent reaches ("30 per
+    # hour;200 per day": limits separated by ";", in the syntax of the limits library).
+    RATELIMIT_START: str = os.environ.get("RATELIMIT_START", "30 per hour;200 per day")
+    RATELIMIT_FINISH: str = os.environ.get("RATELIMIT_FINISH", "30 per hour;200 per day")
+    # Failed administrator logins per client address, and per account (the address typed in the
+    # form, whichever client sends it).
+    LOGIN_RATE_LIMIT: str = os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes")
+    LOGIN_ACCOUNT_RATE_LIMIT: str = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes")
+    # Host names the application answers to, comma-separated ("aict.arricod.fr" or
+    # ".arricod.fr" for every subdomain): a request with another Host header gets 400, so a
+    # forged host never ends up in a private link. Unset: any host (development only; the
+    # production configuration refuses to start without TRUSTED_HOSTS or SERVER_NAME).
+    TRUSTED_HOSTS: list[str] | None = _host_list(os.environ.get("TRUSTED_HOSTS", ""))
+    SERVER_NAME: str | None = os.environ.get("SERVER_NAME") or None
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
     PROXY_HOPS: int = int(os.environ.get("PROXY_HOPS", "0"))
     PURGE_AFTER_DAYS: int = int(os.environ.get("PURGE_AFTER_DAYS", "180"))
@@ -65,6 +85,14 @@ class ProdConfig(Config):
                 "(python -c 'import secrets; print(secrets.token_hex(32))')."
             )
         self.SECRET_KEY = secret
+        self.TRUSTED_HOSTS = _host_list(os.environ.get("TRUSTED_HOSTS", ""))
+        self.SERVER_NAME = os.environ.get("SERVER_NAME") or None
+        if not (self.TRUSTED_HOSTS or self.SERVER_NAME):
+            raise RuntimeError(
+                "TRUSTED_HOSTS (comma-separated host names, e.g. aict.arricod.fr) or SERVER_NAME "
+                "must be set in production, so that a forged Host header never appears in a "
+                "private link."
+            )
 
 
 def config_from_env() -> type[Config] | Config:

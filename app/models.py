@@ -182,3 +182,6 @@ class Admin(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Stored in the session at login; logging out or changing the password increments it, so
+    # that every copy of an earlier session cookie is refused.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -1,20 +1,51 @@
 """HTTP hardening: CSRF, Content-Security-Policy with a per-request nonce, security headers,
-cache policy (private pages never stored, versioned static assets cached for a year) and gzip.
+cache policy (private pages never stored, versioned static assets cached for a year), gzip, the
+rate limiter (Flask-Limiter) with its 429 page, and the redaction of private links in logs.
+
+The limiter has no application-wide limit: views that need one carry a ``limiter.limit``
+decorator (starting and finishing a diagnostic, failed logins). Counters live in
+``RATELIMIT_STORAGE_URI`` (in memory by default, Redis in production) and are keyed by the
+client's address, which ProxyFix takes from X-Forwarded-For behind ``PROXY_HOPS`` proxies.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import math
+import re
 import secrets
+import time
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, request, url_for
+from babel.dates import format_time
+from flask import Flask, current_app, g, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import SecurityError
 from werkzeug.security import safe_join
 
+from app.i18n import current_lang
+
 csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# The time shown on the 429 page is the respondents' (metropolitan France).
+DISPLAY_TIMEZONE = ZoneInfo("Europe/Paris")
+# A path segment after these prefixes is a private token (``/diagnostic/<token>/…``,
+# ``/resultat/<token>/…``), and so is any long URL-safe segment elsewhere.
+TOKEN_PREFIXES = re.compile(r"^/(diagnostic|resultat)/(?!commencer(?:/|$))[^/]+")
+TOKEN_SEGMENT = re.compile(r"/[A-Za-z0-9_-]{20,}(?=/|$)")
+REDACTED = "<token>"
+# Defaults of the limits on starting and finishing diagnostics, per client address: far above
+# what respondents do, even a room of them behind one address at an ARRICOD workshop.
+DEFAULT_START_LIMIT = "30 per hour;200 per day"
+DEFAULT_FINISH_LIMIT = "30 per hour;200 per day"
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Endpoints that serve public, versionable files; everything else is private to its reader.
@@ -162,9 +193,61 @@ def _after_request(response: Response) -> Response:
     return response
 
 
+def start_limit() -> str:
+    """Return the limit on diagnostics started per client (``RATELIMIT_START``)."""
+    return str(current_app.config.get("RATELIMIT_START", DEFAULT_START_LIMIT))
+
+
+def finish_limit() -> str:
+    """Return the limit on diagnostics finished per client (``RATELIMIT_FINISH``)."""
+    return str(current_app.config.get("RATELIMIT_FINISH", DEFAULT_FINISH_LIMIT))
+
+
+def redact_path(path: str) -> str:
+    """Return a URL path with its private token replaced by ``<token>``, without query string."""
+    path = path.split("?", 1)[0]
+    path = TOKEN_PREFIXES.sub(lambda m: f"/{m.group(1)}/{REDACTED}", path)
+    return TOKEN_SEGMENT.sub(f"/{REDACTED}", path)
+
+
+def retry_after() -> int:
+    """Return the seconds until the breached limit lets the client through again (at least 1)."""
+    current = limiter.current_limit
+    reset_at = current.reset_at if current is not None else time.time() + 60
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def too_many_requests(_error: RateLimitExceeded) -> ResponseReturnValue:
+    """Answer a breached limit with a page saying when to try again, and Retry-After."""
+    wait = retry_after()
+    minutes = max(1, round(wait / 60))
+    at = format_time(
+        datetime.fromtimestamp(time.time() + wait, UTC),
+        "short",
+        tzinfo=DISPLAY_TIMEZONE,
+        locale=current_lang(),
+    )
+    template = "admin/too_many.html" if request.blueprint == "admin" else "errors/too_many.html"
+    page = render_template(template, minutes=minutes, at=at)
+    return page, 429, {"Retry-After": str(wait)}
+
+
+def untrusted_host(_error: SecurityError) -> ResponseReturnValue:
+    """Refuse a request whose Host is not in TRUSTED_HOSTS, with no page that builds a URL."""
+    body = "Requête refusée\u00a0: nom d'hôte non reconnu.\nBad request: unknown host name.\n"
+    return body, 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 def init_app(app: Flask) -> None:
-    """Enable CSRF protection, response hardening and the csp_nonce/static_url template globals."""
+    """Enable CSRF protection, the rate limiter, response hardening and the template globals."""
     csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_START", DEFAULT_START_LIMIT)
+    app.config.setdefault("RATELIMIT_FINISH", DEFAULT_FINISH_LIMIT)
+    limiter.init_app(app)
+    app.register_error_handler(RateLimitExceeded, too_many_requests)
+    # Flask checks the Host against TRUSTED_HOSTS before routing: no URL can be built then.
+    app.register_error_handler(SecurityError, untrusted_host)
     # The JSON API is stateless and cookie-free: there is no session for a forged request to ride.
     from app.api import bp as api_bp
 

@@ -128,6 +128,9 @@ def _fail(client: object, n: int) -> list[int]:
     return [post_login(client, password="mauvais mot de passe").status_code for _ in range(n)]  # type: ignore[arg-type]
 
 
+RETRY_RE = re.compile(r"Réessayez dans (\d+)\u00a0min, vers \d{1,2}:\d{2} \(heure de Paris\)")
+
+
 def test_failed_logins_are_throttled_per_client(admin_app: Flask) -> None:
     create_admin(admin_app)
     client = admin_app.test_client()
@@ -136,11 +139,48 @@ def test_failed_logins_are_throttled_per_client(admin_app: Flask) -> None:
     assert blocked.status_code == 429
     text = blocked.get_data(as_text=True)
     assert "Trop de tentatives" in text
-    assert "réessayez dans une minute" in text
-    assert "Retry-After" in blocked.headers
+    found = RETRY_RE.search(text)
+    assert found, text[:2000]
+    assert 14 <= int(found.group(1)) <= 15  # the 15-minute window
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 15 * 60
     assert client.get("/admin/login").status_code == 200  # the form itself is not throttled
     other_ip = post_login(admin_app.test_client(), environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert other_ip.status_code == 302
+
+
+def test_failed_logins_are_throttled_per_account_whatever_the_client(admin_app: Flask) -> None:
+    """An attacker rotating addresses against one account is stopped after ten failures."""
+    create_admin(admin_app)
+    for i in range(10):
+        client = admin_app.test_client()
+        statuses = [
+            post_login(
+                client,
+                password="mauvais mot de passe",
+                environ_base={"REMOTE_ADDR": f"198.51.100.{i}"},
+            ).status_code
+        ]
+        assert statuses == [200]
+    fresh = {"REMOTE_ADDR": "203.0.113.9"}
+    blocked = post_login(admin_app.test_client(), email=EMAIL.upper(), environ_base=fresh)
+    assert blocked.status_code == 429  # the right password, from a new address: still slowed
+    assert RETRY_RE.search(blocked.get_data(as_text=True))
+    create_admin(admin_app, email="autre@arricod.example")
+    other_account = post_login(
+        admin_app.test_client(), email="autre@arricod.example", environ_base=fresh
+    )
+    assert other_account.status_code == 302
+
+
+def test_one_client_trying_many_accounts_is_throttled(admin_app: Flask) -> None:
+    create_admin(admin_app)
+    client = admin_app.test_client()
+    statuses = [
+        post_login(client, email=f"essai{i}@arricod.example", password="x" * 12).status_code
+        for i in range(5)
+    ]
+    assert statuses == [200] * 5
+    assert post_login(client).status_code == 429
 
 
 def test_successful_logins_are_not_counted(admin_app: Flask) -> None:
@@ -151,6 +191,63 @@ def test_successful_logins_are_not_counted(admin_app: Flask) -> None:
         assert post_login(admin_app.test_client()).status_code == 302
     assert _fail(client, 1) == [200]
     assert _fail(client, 1) == [429]
+
+
+# --- Sessions -----------------------------------------------------------------------------------
+
+
+def _logout(client: object) -> None:
+    """Log out through the navigation's form (with its CSRF token)."""
+    page = client.get("/admin/").get_data(as_text=True)  # type: ignore[attr-defined]
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post("/admin/logout", data={"csrf_token": token}).status_code == 302  # type: ignore[attr-defined]
+
+
+def _replay(app: Flask, cookie: str) -> int:
+    """Return the dashboard's status for a new client presenting a copied session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    return thief.get("/admin/").status_code
+
+
+def test_a_copied_session_cookie_stops_working_after_logout(admin_app: Flask) -> None:
+    client = logged_in(admin_app)
+    copied = client.get_cookie("session")
+    assert copied is not None
+    assert _replay(admin_app, copied.value) == 200  # the copy works while the session lives
+    _logout(client)
+    assert _replay(admin_app, copied.value) == 302
+    # Logging in again opens a new session; the old copy stays refused.
+    assert post_login(client).status_code == 302
+    assert client.get("/admin/").status_code == 200
+    assert _replay(admin_app, copied.value) == 302
+
+
+def test_changing_the_password_ends_every_session(admin_app: Flask) -> None:
+    client = logged_in(admin_app)
+    copied = client.get_cookie("session")
+    assert copied is not None
+    done = admin_app.test_cli_runner().invoke(
+        args=["admin", "set-password", EMAIL],
+        env={"ADMIN_PASSWORD": "un tout nouveau mot de passe"},
+    )
+    assert done.exit_code == 0, done.output
+    assert client.get("/admin/").status_code == 302
+    assert _replay(admin_app, copied.value) == 302
+    assert post_login(client).status_code == 200  # the old password no longer opens
+    assert post_login(client, password="un tout nouveau mot de passe").status_code == 302
+
+
+def test_a_session_without_a_version_is_refused(admin_app: Flask) -> None:
+    from app.admin import auth
+
+    create_admin(admin_app)
+    with admin_app.app_context():
+        admin = auth.find(get_session(), EMAIL)
+        assert admin is not None
+        assert auth.load_user(str(admin.id)) is None  # a cookie from before versions
+        assert auth.load_user(f"{admin.id}.{admin.session_version}") is not None
+        assert auth.load_user(f"{admin.id}.{admin.session_version + 1}") is None
 
 
 @pytest.fixture
@@ -174,10 +271,25 @@ def redis_app() -> Iterator[Flask]:
 
 
 def test_throttling_with_redis_storage(redis_app: Flask) -> None:
+    import redis
+
     create_admin(redis_app)
     client = redis_app.test_client()
     assert _fail(client, 5) == [200] * 5
     assert post_login(client).status_code == 429
+    prefix = redis_app.config["RATELIMIT_KEY_PREFIX"]
+    store = redis.Redis.from_url(os.environ["TEST_REDIS_URL"])
+    keys = [k.decode() for k in store.scan_iter(f"*{prefix}*")]
+    print(keys)
+    assert any("admin-login-account" in k for k in keys), keys
+    assert any(
+        "admin-login/" in k
+        or "admin-login:" in k
+        or k.endswith("admin-login")
+        or "admin-login" in k
+        for k in keys
+    )
+    store.delete(*keys)
 
 
 # --- Dashboard: anonymity -----------------------------------------------------------------------

@@ -248,6 +248,7 @@ def test_session_cookie_is_httponly_and_lax(client: FlaskClient) -> None:
 def prod_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """Yield an application in production configuration, on an in-memory database."""
     monkeypatch.setenv("SECRET_KEY", "0123456789abcdef" * 4)
+    monkeypatch.setenv("TRUSTED_HOSTS", "localhost")
     application = create_app(ProdConfig(), DATABASE_URL="sqlite://")
     with application.app_context():
         Base.metadata.create_all(get_engine())

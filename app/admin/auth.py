@@ -2,46 +2,58 @@
 
 Passwords are hashed with Argon2id (argon2-cffi). An unknown address costs the same hash
 verification as a wrong password, and both get the same message, so the login form tells nobody
-which addresses have an account. Failed logins are counted per client IP address by Flask-Limiter
-(storage ``RATELIMIT_STORAGE_URI``: in memory by default, Redis in production) and answered 429
-beyond ``LOGIN_RATE_LIMIT``; successful logins are not counted.
+which addresses have an account. Failed logins are counted by Flask-Limiter (storage
+``RATELIMIT_STORAGE_URI``: in memory by default, Redis in production) twice: per client address
+(``LOGIN_RATE_LIMIT``) and per address typed in the form (``LOGIN_ACCOUNT_RATE_LIMIT``), so that
+neither one client trying many accounts nor many clients trying one account get far; beyond
+either limit the login answers 429. Successful logins are not counted.
+
+A session names the administrator and the ``session_version`` it was opened with; logging out or
+changing the password increments the stored version, so that every copy of the session cookie
+stops working at once (the user loader refuses a stale version).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
-from functools import cache, partial
-from typing import Any
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask.wrappers import Response
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import get_session
 from app.models import Admin
+from app.security import limiter
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 MAX_EMAIL = 254
 MIN_PASSWORD = 12
-ADMIN_BLUEPRINT = "admin"
+DEFAULT_LOGIN_LIMIT = "5 per 15 minutes"
+DEFAULT_ACCOUNT_LIMIT = "10 per 15 minutes"
 
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+__all__ = ["limiter"]
 
 
 class AdminUser(UserMixin):  # type: ignore[misc]
     """The logged-in administrator as Flask-Login sees it (no database object kept around)."""
 
-    def __init__(self, admin_id: int, email: str) -> None:
+    def __init__(self, admin_id: int, email: str, session_version: int = 0) -> None:
         self.id = admin_id
         self.email = email
+        self.session_version = session_version
+
+    def get_id(self) -> str:
+        """Return what the session stores: the administrator's id and session version."""
+        return f"{self.id}.{self.session_version}"
 
 
 class AdminError(ValueError):
@@ -84,10 +96,27 @@ def create_admin(session: Session, email: str, password: str) -> Admin:
         raise AdminError(f"Un administrateur existe déjà avec l'adresse {email}.")
     if len(password) < MIN_PASSWORD:
         raise AdminError(f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères.")
-    admin = Admin(email=email, password_hash=hasher().hash(password))
+    admin = Admin(email=email, password_hash=hasher().hash(password), session_version=0)
     session.add(admin)
     session.commit()
     return admin
+
+
+def set_password(session: Session, admin: Admin, password: str) -> None:
+    """Replace an administrator's password and end every session opened with the old one."""
+    if len(password) < MIN_PASSWORD:
+        raise AdminError(f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères.")
+    admin.password_hash = hasher().hash(password)
+    admin.session_version += 1
+    session.commit()
+
+
+def end_sessions(session: Session, admin_id: int) -> None:
+    """Invalidate every session of an administrator (each copy of its cookie, on any device)."""
+    session.execute(
+        update(Admin).where(Admin.id == admin_id).values(session_version=Admin.session_version + 1)
+    )
+    session.commit()
 
 
 def authenticate(session: Session, email: str, password: str) -> AdminUser | None:
@@ -103,20 +132,36 @@ def authenticate(session: Session, email: str, password: str) -> AdminUser | Non
     if hasher().check_needs_rehash(admin.password_hash):
         admin.password_hash = hasher().hash(password)
         session.commit()
-    return AdminUser(admin.id, admin.email)
+    return AdminUser(admin.id, admin.email, admin.session_version)
 
 
 def load_user(user_id: str) -> AdminUser | None:
-    """Return the administrator of a session (Flask-Login's user loader)."""
-    if not user_id.isdigit():
+    """Return the administrator of a session whose version is still current (user loader)."""
+    admin_id, _, version = user_id.partition(".")
+    if not (admin_id.isdigit() and version.isdigit()):
         return None
-    admin = get_session().get(Admin, int(user_id))
-    return AdminUser(admin.id, admin.email) if admin is not None else None
+    admin = get_session().get(Admin, int(admin_id))
+    if admin is None or admin.session_version != int(version):
+        return None
+    return AdminUser(admin.id, admin.email, admin.session_version)
 
 
 def login_limit() -> str:
-    """Return the failed-login limit from the configuration ("5 per minute" by default)."""
-    return str(current_app.config.get("LOGIN_RATE_LIMIT", "5 per minute"))
+    """Return the failed-login limit per client address (``LOGIN_RATE_LIMIT``)."""
+    return str(current_app.config.get("LOGIN_RATE_LIMIT", DEFAULT_LOGIN_LIMIT))
+
+
+def account_limit() -> str:
+    """Return the failed-login limit per account address (``LOGIN_ACCOUNT_RATE_LIMIT``)."""
+    return str(current_app.config.get("LOGIN_ACCOUNT_RATE_LIMIT", DEFAULT_ACCOUNT_LIMIT))
+
+
+def account_key() -> str:
+    """Return the rate-limit key of a login attempt: a digest of the address typed, as it is
+    looked up (the counters' storage never holds the address itself).
+    """
+    email = normalise_email(request.form.get("email", ""))[:MAX_EMAIL]
+    return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
 def counts_as_failure(response: Response) -> bool:
@@ -125,42 +170,11 @@ def counts_as_failure(response: Response) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Set up administrator sessions (strong protection) and the failed-login limiter."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    app.config.setdefault("LOGIN_RATE_LIMIT", "5 per minute")
+    """Set up administrator sessions (strong protection, versioned) and the login limits."""
+    app.config.setdefault("LOGIN_RATE_LIMIT", DEFAULT_LOGIN_LIMIT)
+    app.config.setdefault("LOGIN_ACCOUNT_RATE_LIMIT", DEFAULT_ACCOUNT_LIMIT)
     login_manager.session_protection = "strong"
     login_manager.login_view = "admin.login"
     login_manager.login_message = None
     login_manager.user_loader(load_user)
     login_manager.init_app(app)
-    limiter.init_app(app)
-    _confine_limiter(app, ADMIN_BLUEPRINT)
-
-
-def _confine_limiter(app: Flask, blueprint: str) -> None:
-    """Run the limiter's request hooks for one blueprint's requests only.
-
-    Flask-Limiter hooks every request of the application (a check before, its headers and the
-    conditional deductions after, a reset at teardown), for application-wide limits. There are
-    none here: the only limit is on the login view. Moved to the admin blueprint, the hooks do
-    exactly what they did there and cost nothing elsewhere (a respondent's step pages above
-    all). If a release of Flask-Limiter hooks in differently, start-up fails here.
-    """
-    registries: tuple[dict[str | None, list[Any]], ...] = (
-        app.before_request_funcs,
-        app.after_request_funcs,
-        app.teardown_request_funcs,
-    )
-    for registry in registries:
-        hooks = [hook for hook in registry.get(None, []) if _is_limiter_hook(hook)]
-        if len(hooks) != 1:
-            raise RuntimeError(f"Flask-Limiter hooks in unexpectedly: {hooks!r}")
-        registry[None].remove(hooks[0])
-        registry.setdefault(blueprint, []).append(hooks[0])
-
-
-def _is_limiter_hook(hook: object) -> bool:
-    """Return whether a request hook is one the limiter registered (a bound method or partial)."""
-    if isinstance(hook, partial):
-        return any(arg is limiter for arg in hook.args)
-    return getattr(hook, "__self__", None) is limiter

@@ -1,4 +1,5 @@
-"""Command line of the ARRICOD side: ``flask admin create EMAIL`` and ``flask demo-data``."""
+"""Command line of the ARRICOD side: ``flask admin create EMAIL``, ``flask admin set-password
+EMAIL`` and ``flask demo-data``."""
 
 from __future__ import annotations
 
@@ -36,6 +37,26 @@ def create_command(email: str) -> None:
         click.echo(str(exc), err=True)
         sys.exit(1)
     click.echo(f"Administrateur créé : {admin.email}")
+
+
+@admin_cli.command("set-password")
+@click.argument("email")
+def set_password_command(email: str) -> None:
+    """Change an administrator's password (asked twice, or ADMIN_PASSWORD); ends its sessions."""
+    session = get_session()
+    admin = auth.find(session, email)
+    if admin is None:
+        click.echo(f"Aucun administrateur avec l'adresse {auth.normalise_email(email)}.", err=True)
+        sys.exit(1)
+    password = os.environ.get("ADMIN_PASSWORD") or click.prompt(
+        "Nouveau mot de passe", hide_input=True, confirmation_prompt="Confirmez le mot de passe"
+    )
+    try:
+        auth.set_password(session, admin, password)
+    except auth.AdminError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"Mot de passe changé, sessions fermées : {admin.email}")
 
 
 @click.command("demo-data")

@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
-from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.admin import auth, charts, queries
@@ -64,18 +63,19 @@ def require_admin() -> BaseResponse | None:
     return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
 
 
-@bp.errorhandler(TooManyRequests)
-def too_many_attempts(_error: TooManyRequests) -> tuple[str, int]:
-    """Answer throttled logins with a page saying when to try again."""
-    return render_template("admin/too_many.html"), 429
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @auth.limiter.limit(
     auth.login_limit, methods=["POST"], deduct_when=auth.counts_as_failure, scope="admin-login"
 )
+@auth.limiter.limit(
+    auth.account_limit,
+    key_func=auth.account_key,
+    methods=["POST"],
+    deduct_when=auth.counts_as_failure,
+    scope="admin-login-account",
+)
 def login() -> BaseResponse | str:
-    """Show the login form; log an administrator in (failures are counted per client)."""
+    """Show the login form; log an administrator in (failures counted per client, account)."""
     if current_user.is_authenticated:
         return redirect(url_for("admin.dashboard"))
     form = LoginForm()
@@ -95,7 +95,8 @@ def login() -> BaseResponse | str:
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
-    """End the administrator's session."""
+    """End the administrator's session here and every copy of it elsewhere."""
+    auth.end_sessions(get_session(), int(current_user.id))
     logout_user()
     return redirect(url_for("admin.login"))
 

@@ -12,6 +12,7 @@ from app.answers import AnswerErrors
 from app.db import get_reader, get_session
 from app.i18n import current_lang
 from app.models import Diagnostic
+from app.security import finish_limit, limiter, start_limit
 from app.survey import forms, page_cache
 from app.survey.forms import FINISH, SAVE, StepPage
 
@@ -61,6 +62,7 @@ def _render(token: str, page: StepPage) -> str:
 
 
 @bp.post("/commencer")
+@limiter.limit(start_limit, scope="diagnostic-start")
 def start() -> ResponseReturnValue:
     """Create a diagnostic and go to its first step."""
     diagnostic, token = services.start(get_session(), current_lang())
@@ -79,6 +81,12 @@ def resume(token: str) -> ResponseReturnValue:
 
 
 @bp.route("/<token>/etape/<section_id>", methods=["GET", "POST"])
+@limiter.limit(
+    finish_limit,
+    methods=["POST"],
+    exempt_when=lambda: request.form.get("nav") != FINISH,
+    scope="diagnostic-finish",
+)
 def step(token: str, section_id: str) -> ResponseReturnValue:
     """Show a step; on POST save its valid answers and move as the pressed button asks."""
     if request.method == "GET":
