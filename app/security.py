@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import math
 import re
 import secrets
@@ -42,6 +43,7 @@ DISPLAY_TIMEZONE = ZoneInfo("Europe/Paris")
 TOKEN_PREFIXES = re.compile(r"^/(diagnostic|resultat)/(?!commencer(?:/|$))[^/]+")
 TOKEN_SEGMENT = re.compile(r"/[A-Za-z0-9_-]{20,}(?=/|$)")
 REDACTED = "<token>"
+TOKEN_IN_TEXT = re.compile(r"/(diagnostic|resultat)/(?!commencer\b)[A-Za-z0-9_-]{16,}")
 # Defaults of the limits on starting and finishing diagnostics, per client address: far above
 # what respondents do, even a room of them behind one address at an ARRICOD workshop.
 DEFAULT_START_LIMIT = "30 per hour;200 per day"
@@ -193,6 +195,25 @@ def _after_request(response: Response) -> Response:
     return response
 
 
+def redact_text(text: str) -> str:
+    """Return a log message with every private link's token replaced by ``<token>``."""
+    return TOKEN_IN_TEXT.sub(lambda m: f"/{m.group(1)}/{REDACTED}", text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that takes private tokens out of messages (Flask's "Exception on
+    /diagnostic/… [POST]", the development server's request lines).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the record's message by its redacted text; keep the record."""
+        message = record.getMessage()
+        redacted = redact_text(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
 def start_limit() -> str:
     """Return the limit on diagnostics started per client (``RATELIMIT_START``)."""
     return str(current_app.config.get("RATELIMIT_START", DEFAULT_START_LIMIT))
@@ -246,6 +267,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_FINISH", DEFAULT_FINISH_LIMIT)
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, too_many_requests)
+    for logger in (app.logger, logging.getLogger("werkzeug")):
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
     # Flask checks the Host against TRUSTED_HOSTS before routing: no URL can be built then.
     app.register_error_handler(SecurityError, untrusted_host)
     # The JSON API is stateless and cookie-free: there is no session for a forged request to ride.
