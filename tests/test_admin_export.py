@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import update
 
-from app.admin import anonymise
+from app.admin import anonymise, queries
 from app.db import get_session
 from app.models import Result, SharedResult
 from tests.factories import EXAMPLE_A, EXAMPLE_B
@@ -96,9 +96,7 @@ def test_the_same_data_month_by_month_would_have_isolated_the_victim(admin_app: 
     """The attack holds on the raw rows: the generalisation is what defeats it."""
     _attack_data(admin_app)
     with admin_app.app_context():
-        from app.admin import export
-
-        rows = list(export.source_rows(get_session()))
+        rows = list(queries.export_rows(get_session()))
     february = [r for r in rows if r[3] == "2026-02" and r[0] in anonymise.ECONOMIC_COMPETENCE]
     assert len(february) == 3
     assert len([r for r in february if r[0] == "region"]) == 1

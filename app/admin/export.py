@@ -1,52 +1,30 @@
 """Row export of the shared diagnostics (CSV, JSON) and its data dictionary (admin blueprint).
 
-The rows are read from ``shared_result`` when the export is asked for, then made k-anonymous
-over every quasi-identifier they carry (``anonymise``): the month becomes a quarter at best, and
-the generalisation chosen for this export is stated in the JSON export and the dictionary.
+The rows are read from ``shared_result`` when the export is asked for (``queries.export_rows``),
+then made k-anonymous over every quasi-identifier they carry (``anonymise``): the month becomes a
+quarter at best, and the generalisation chosen for this export is stated in the JSON export and
+the dictionary. The export is taken from the live table, not from the daily statistics snapshot
+(which holds released figures, not rows): two exports differ by the diagnostics shared or
+withdrawn in between, which the dictionary tells administrators.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, current_app, render_template
 from flask_babel import gettext, lazy_gettext
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from app.admin import anonymise
+from app.admin import anonymise, queries
 from app.admin.views import bp
 from app.db import get_session
-from app.models import RECOMMENDATION_SEPARATOR, SHARED_SCORE_COLUMNS, SharedResult
 
 
 def _k() -> int:
     """Return k, the smallest number of rows any combination of quasi-identifiers may have."""
     return int(current_app.config.get("MIN_CELL_SIZE", 5))
-
-
-def source_rows(session: Session, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
-    """Yield one row per shared diagnostic: type, population, region, month, version, dominant,
-    the six scores, partner income group and the '|'-joined recommendation ids (unordered).
-    """
-    stmt = select(
-        SharedResult.collectivity_type,
-        SharedResult.population,
-        SharedResult.region,
-        SharedResult.month,
-        SharedResult.questionnaire_version,
-        SharedResult.dominant,
-        *(getattr(SharedResult, column) for column in SHARED_SCORE_COLUMNS),
-        SharedResult.partner_income_group,
-        func.replace(SharedResult.recommendations, RECOMMENDATION_SEPARATOR, "|"),
-    )
-    # Core rows through the session's connection: no ORM result processing per row.
-    result = session.connection().execution_options(yield_per=batch).execute(stmt)
-    for row in result:
-        yield tuple(row)
 
 
 def build(
@@ -60,7 +38,7 @@ def build(
 
 def _export() -> tuple[anonymise.Generalisation, list[anonymise.ExportRow]]:
     """Return the generalisation chosen for the shared diagnostics and the anonymised rows."""
-    return build(list(source_rows(get_session())), _k())
+    return build(list(queries.export_rows(get_session())), _k())
 
 
 def _attachment(body: str, mimetype: str, name: str, extension: str) -> Response:
