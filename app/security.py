@@ -249,7 +249,9 @@ def too_many_requests(_error: RateLimitExceeded) -> ResponseReturnValue:
         locale=current_lang(),
     )
     template = "admin/too_many.html" if request.blueprint == "admin" else "errors/too_many.html"
-    page = render_template(template, minutes=minutes, at=at)
+    # A refused finish goes back to its own step page (the respondent's private link).
+    back_url = request.path if request.endpoint == "survey.step" else None
+    page = render_template(template, minutes=minutes, at=at, back_url=back_url)
     return page, 429, {"Retry-After": str(wait)}
 
 

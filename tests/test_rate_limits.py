@@ -133,7 +133,9 @@ def test_finishing_past_the_limit_stores_nothing(limited: Flask) -> None:
     sent = {**form_data(last, EXAMPLE_A), "share_anonymised": "y"}
     refused = post_step(client, second, last, sent, "finish")
     assert refused.status_code == 429
-    assert RETRY_RE.search(refused.get_data(as_text=True))
+    page = refused.get_data(as_text=True)
+    assert RETRY_RE.search(page)
+    assert f'href="/diagnostic/{second}/etape/{last}"' in page  # back to the step, later
     diagnostic = stored(limited, second)
     assert diagnostic.status != "completed"
     assert diagnostic.share_anonymised is False
