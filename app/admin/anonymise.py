@@ -22,6 +22,7 @@ import csv
 import io
 import itertools
 import math
+import operator
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -327,17 +328,17 @@ QI_POSITIONS = tuple(
 ExportRow = tuple[Any, ...]
 
 
+_qi_of = operator.itemgetter(*QI_POSITIONS)
+# The quasi-identifiers are the first columns of a row, and the income group before the last.
+_LEADING = QI_POSITIONS.index(EXPORT_COLUMNS.index("partner_income_group"))
+if (*range(_LEADING), len(EXPORT_COLUMNS) - 2) != QI_POSITIONS:
+    raise RuntimeError("the export's quasi-identifier columns moved")
+
+
 def row_qi(row: Sequence[Any]) -> QuasiIdentifier:
     """Return the quasi-identifiers of a row, in the order of QUASI_IDENTIFIERS."""
-    return tuple(str(row[i]) for i in QI_POSITIONS)
-
-
-def _with_qi(row: Sequence[Any], qi: QuasiIdentifier) -> list[Any]:
-    """Return a row's cells with its quasi-identifiers replaced."""
-    cells = list(row)
-    for position, value in zip(QI_POSITIONS, qi, strict=True):
-        cells[position] = value
-    return cells
+    found: QuasiIdentifier = _qi_of(row)
+    return found
 
 
 def anonymise_rows(rows: Iterable[ExportRow], generalisation: Generalisation) -> list[ExportRow]:
@@ -347,25 +348,25 @@ def anonymise_rows(rows: Iterable[ExportRow], generalisation: Generalisation) ->
     """
     generalised: dict[QuasiIdentifier, QuasiIdentifier | None] = {}
     ordered: dict[Any, str] = {}
+    sizes: Counter[QuasiIdentifier] = Counter()
     kept: list[ExportRow] = []
     for row in rows:
-        key = row_qi(row)
-        if key not in generalised:
-            generalised[key] = generalisation.apply(key)
-        qi = generalised[key]
+        key = _qi_of(row)
+        qi = generalised.get(key, key)
+        if qi is key:
+            qi = generalised[key] = generalisation.apply(key)
         if qi is None:
             continue
         recs = row[-1]
-        if recs not in ordered:
-            ordered[recs] = "|".join(sorted(filter(None, str(recs or "").split("|"))))
-        cells = _with_qi(row, qi)
-        cells[-1] = ordered[recs]
-        kept.append(tuple(cells))
+        text = ordered.get(recs)
+        if text is None:
+            text = ordered[recs] = "|".join(sorted(filter(None, str(recs or "").split("|"))))
+        kept.append((*qi[:_LEADING], *row[_LEADING:-2], qi[_LEADING], text))
+        sizes[qi] += 1
     # A row absent from the counts the generalisation was chosen from could form a new, small
     # combination: the rule is enforced on the rows themselves.
-    sizes = Counter(row_qi(row) for row in kept)
     if any(n < generalisation.k for n in sizes.values()):
-        kept = [row for row in kept if sizes[row_qi(row)] >= generalisation.k]
+        kept = [row for row in kept if sizes[_qi_of(row)] >= generalisation.k]
     kept.sort()
     return kept
 

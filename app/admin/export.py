@@ -11,6 +11,7 @@ withdrawn in between, which the dictionary tells administrators.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,12 +28,17 @@ def _k() -> int:
     return int(current_app.config.get("MIN_CELL_SIZE", 5))
 
 
+def choose(rows: Iterable[tuple[Any, ...]], k: int) -> anonymise.Generalisation:
+    """Return the generalisation these rows need (levels per quasi-identifier, rows removed)."""
+    counts = anonymise.qi_counts(anonymise.row_qi(row) for row in rows)
+    return anonymise.choose_generalisation(counts, k)
+
+
 def build(
     rows: list[tuple[Any, ...]], k: int
 ) -> tuple[anonymise.Generalisation, list[anonymise.ExportRow]]:
     """Return the generalisation chosen for these rows and the anonymised rows."""
-    counts = anonymise.qi_counts(anonymise.row_qi(row) for row in rows)
-    generalisation = anonymise.choose_generalisation(counts, k)
+    generalisation = choose(rows, k)
     return generalisation, anonymise.anonymise_rows(rows, generalisation)
 
 
@@ -90,7 +96,7 @@ LEVEL_LABELS = {
 @bp.get("/dictionnaire")
 def dictionary() -> str:
     """Show the data dictionary of the export and the generalisation an export gets now."""
-    generalisation, _rows = _export()
+    generalisation = choose(queries.export_rows(get_session()), _k())
     described = anonymise.describe(generalisation)
     levels = [(column, str(LEVEL_LABELS[level])) for column, level in described["levels"].items()]
     return render_template(
