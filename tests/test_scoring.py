@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import questionnaire as qn
-from app.answers import validate
-from app.scoring import alternatives, score
+from app.core.answers import validate
+from app.core.scoring import alternatives, score
 from tests.factories import EXAMPLE_A, EXAMPLE_B
 from tests.strategies import COUNTRY_CODES, answer_sets
 

@@ -78,8 +78,8 @@ def main() -> None:
     from app import create_app, services
     from app import report as report_module
     from app.db import Base, get_engine, get_session
-    from tests.factories import EXAMPLE_A, EXAMPLE_B
     from config import TestConfig
+    from tests.factories import EXAMPLE_A, EXAMPLE_B
 
     app = create_app(TestConfig)
     with app.app_context():
