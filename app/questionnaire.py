@@ -51,27 +51,33 @@ __all__ = [
 QUESTIONS_DIR = Path(__file__).resolve().parent.parent / "questions"
 
 
-def versions(base: Path = QUESTIONS_DIR) -> list[str]:
+def versions(base: Path | None = None) -> list[str]:
     """Return the folder names of the questionnaire versions, oldest first."""
+    base = base or QUESTIONS_DIR
     return sorted(
         (p.name for p in base.iterdir() if p.is_dir() and p.name.startswith("v")),
         key=lambda name: int(name[1:]) if name[1:].isdigit() else 0,
     )
 
 
-@cache
-def load_all(base: Path = QUESTIONS_DIR) -> dict[str, Questionnaire]:
+def load_all(base: Path | None = None) -> dict[str, Questionnaire]:
     """Return every valid questionnaire version by its version string (loaded once)."""
+    return _load_all(base or QUESTIONS_DIR)
+
+
+@cache
+def _load_all(base: Path) -> dict[str, Questionnaire]:
+    """Return every valid questionnaire version under base (cached per folder)."""
     loaded = [load_folder(base / name) for name in versions(base)]
     return {q.version: q for q in loaded}
 
 
-def current(base: Path = QUESTIONS_DIR) -> Questionnaire:
+def current(base: Path | None = None) -> Questionnaire:
     """Return the newest questionnaire version."""
     return list(load_all(base).values())[-1]
 
 
-def get(version: str, base: Path = QUESTIONS_DIR) -> Questionnaire | None:
+def get(version: str, base: Path | None = None) -> Questionnaire | None:
     """Return the questionnaire of this version, if it exists."""
     return load_all(base).get(version)
 

@@ -32,7 +32,7 @@ from app.models import Diagnostic
 NEXT, PREV, SAVE, FINISH = "next", "prev", "save", "finish"
 ADD, REMOVE = "add", "remove:"
 SHARE_FIELD = "share_anonymised"
-ITEM_MARK = "_item"  # posted by every block, so that an empty block is kept
+ITEM_MARK = "block"  # posted by every block, so that an empty block is kept
 
 
 class StepForm(FlaskForm):  # type: ignore[misc]
@@ -81,6 +81,8 @@ def item_form_class(questionnaire: Questionnaire, section_id: str, lang: str) ->
     assert section is not None  # noqa: S101 - called with the section of a step
     attrs: dict[str, Any] = {ITEM_MARK: HiddenField(default="1")}
     for question in section.questions:
+        if question.id == ITEM_MARK:
+            raise ValueError(f"question id '{question.id}' clashes with the block mark")
         attrs[question.id] = question.kind.form_field(question, lang)
     return type(f"ItemForm_{section.id}", (ItemForm,), attrs)
 
