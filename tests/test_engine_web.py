@@ -87,7 +87,8 @@ def test_blocks_are_added_and_removed_without_javascript(app: Flask, client: Fla
         "Partenariat 1",
         "Partenariat 2",
     ]
-    assert 'value="remove:1"' in page and "Retirer « Partenariat 2 »" in page
+    assert 'value="remove:1"' in page
+    assert "Retirer « Partenariat 2 »" in page
     data = {
         "partnerships-0-block": "1",
         "partnerships-0-partner_kind": "economic",
