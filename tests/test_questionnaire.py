@@ -233,3 +233,62 @@ def test_cli_check_fails_with_file_and_line(runner, tmp_path, monkeypatch) -> No
     assert "rules.yaml:" in result.output
     assert "question inconnue «\u00a0nope\u00a0»" in result.output
     assert result.output.count("nope") == 1  # once, not again through the start-up log
+
+
+TEST_V = Path(__file__).resolve().parent / "questionnaires" / "test_v" / "v1"
+
+
+@pytest.mark.parametrize(
+    ("file", "edit", "expected"),
+    [
+        (
+            "questionnaire.yaml",
+            (
+                'relevant: {answer: has_partnerships, in: ["yes"]}\n    repeat',
+                'relevant: {answer: has_partnership, in: ["yes"]}\n    repeat',
+            ),
+            "question inconnue «\u00a0has_partnership\u00a0»",
+        ),
+        ("questionnaire.yaml", ("      max: 3", "      maxi: 3"), "n'a pas de maximum"),
+        (
+            "questionnaire.yaml",
+            (
+                "      any:\n        - {not: {answer: goals, in: [solidarity]}}\n"
+                '        - {answer: has_partnerships, in: ["yes"]}',
+                "      all:\n        - {not: {answer: goals, in: [solidarity]}}\n"
+                "        - {answer: goals, in: [solidarity]}",
+            ),
+            "ne peut être satisfaite par aucune réponse",
+        ),
+        (
+            "rules.yaml",
+            (
+                "when: {repeat: partnerships, any: {answer: partner_kind, in: [economic]}}",
+                "when: {answer: partner_kind, in: [economic]}",
+            ),
+            "est un champ du bloc répété «\u00a0partnerships\u00a0»",
+        ),
+        (
+            "rules.yaml",
+            (
+                "when: {repeat: partnerships, any: {answer: partner_kind, in: [economic]}}",
+                "when: {repeat: partnerships, any: {answer: partner_kind, in: [economical]}}",
+            ),
+            "code inconnu «\u00a0economical\u00a0»",
+        ),
+    ],
+)
+def test_check_reports_new_keys_at_the_line_of_the_typo(
+    tmp_path: Path, file: str, edit: tuple[str, str], expected: str
+) -> None:
+    folder = tmp_path / "v1"
+    shutil.copytree(TEST_V, folder)
+    target = folder / file
+    text = target.read_text(encoding="utf-8")
+    assert edit[0] in text
+    typo_line = text[: text.index(edit[0])].count("\n") + 1
+    target.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    _, problems = qn.check_folder(folder)
+    matching = [p for p in problems if expected in p]
+    assert len(matching) == 1, problems
+    assert matching[0].startswith(f"{target}:{typo_line}: "), problems

@@ -481,7 +481,7 @@ def _check_satisfiable(p: Problems, q: Questionnaire) -> None:
             holds(constraint.check, Env(q, answers, derived_facts(q, answers))) for answers in sets
         ):
             p.add(
-                constraint.line,
+                constraint.check.line or constraint.line,
                 f"la contrainte «\u00a0{constraint.id}\u00a0» ne peut être satisfaite "
                 "par aucune réponse",
             )

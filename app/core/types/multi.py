@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -37,6 +38,7 @@ def clean_codes(question: Question, value: Any, lang: str) -> list[str]:
     return codes
 
 
+MAX_ENUMERATED_OPTIONS = 10
 MIN_CHOICES = Text("Choisissez au moins {n} réponse(s).", "Choose at least {n} answer(s).")
 MAX_CHOICES = Text("Choisissez au plus {n} réponses.", "Choose at most {n} answers.")
 
@@ -93,6 +95,17 @@ class MultiType(QuestionType):
             return [rng.choice(exclusive)]
         high = min(question.max_choices or len(plain), len(plain))
         return rng.sample(plain, rng.randint(min(max(question.min_choices, 1), high), high))
+
+    def domain(self, question: Question) -> list[AnswerValue] | None:
+        """Return every allowed set of ticks when there are few options, else None."""
+        plain = [o.code for o in question.options if not o.exclusive]
+        if len(plain) > MAX_ENUMERATED_OPTIONS:
+            return None
+        high = min(question.max_choices or len(plain), len(plain))
+        sets: list[AnswerValue] = [[o.code] for o in question.options if o.exclusive]
+        for k in range(max(question.min_choices, 1), high + 1):
+            sets += [list(combo) for combo in itertools.combinations(plain, k)]
+        return sets
 
     def form_field(self, question: Question, lang: str) -> Any:
         """Return a group of checkboxes."""
