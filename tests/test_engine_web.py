@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import ChoiceLoader, FileSystemLoader
 
 from app import create_app, services
 from app import questionnaire as qn
@@ -24,16 +25,30 @@ from tests.test_survey import csrf, start, step_url
 TEST_V = Path(__file__).resolve().parent / "questionnaires" / "test_v"
 
 
-@pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    """Yield an application serving the test questionnaire, on an empty database."""
-    monkeypatch.setattr(qn, "QUESTIONS_DIR", TEST_V)
+def serve(
+    questions_dir: Path, monkeypatch: pytest.MonkeyPatch, templates: Path | None = None
+) -> Iterator[Flask]:
+    """Yield an application on the questionnaires of questions_dir, on an empty database.
+
+    ``templates`` adds a folder of template fragments (a question type defined elsewhere).
+    """
+    monkeypatch.setattr(qn, "QUESTIONS_DIR", questions_dir)
     application = create_app(TestConfig)
+    if templates is not None:
+        application.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
+            [application.jinja_loader, FileSystemLoader(templates)]  # type: ignore[list-item]
+        )
     with application.app_context():
         Base.metadata.create_all(get_engine())
     yield application
     with application.app_context():
         dispose_engines()
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """Yield an application serving the test questionnaire."""
+    yield from serve(TEST_V, monkeypatch)
 
 
 def page_text(body: str) -> str:

@@ -15,16 +15,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from jinja2 import ChoiceLoader, FileSystemLoader
 
-from app import create_app
 from app import questionnaire as qn
 from app.core import types
 from app.core.loader import check_folder
 from app.core.summary import summaries
-from app.db import Base, dispose_engines, get_engine
-from config import TestConfig
-from tests.test_engine_web import answers_of, post
+from tests.test_engine_web import answers_of, post, serve
 from tests.test_survey import start
 
 TOY = Path(__file__).resolve().parent / "toy"
@@ -74,16 +70,7 @@ def app(
     base: Path, number_type: types.QuestionType, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Flask]:
     """Yield an application on the questionnaire with the toy type, its fragment found."""
-    monkeypatch.setattr(qn, "QUESTIONS_DIR", base)
-    application = create_app(TestConfig)
-    application.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
-        [application.jinja_loader, FileSystemLoader(TOY / "templates")]  # type: ignore[list-item]
-    )
-    with application.app_context():
-        Base.metadata.create_all(get_engine())
-    yield application
-    with application.app_context():
-        dispose_engines()
+    yield from serve(base, monkeypatch, TOY / "templates")
 
 
 def test_an_unregistered_type_is_refused(base: Path) -> None:
