@@ -79,3 +79,20 @@ def test_a_stored_v1_result_renders_as_before(app: Flask, client: FlaskClient) -
         session.commit()
     page = client.get(f"/resultat/{token}").get_data(as_text=True)
     assert normalise_page(page, token) == RESULT_PAGE_FILE.read_text(encoding="utf-8")
+
+
+def test_no_partner_country_reads_as_none_not_as_empty_quotes(
+    app: Flask, client: FlaskClient
+) -> None:
+    # A golden answer set with no partner country, where the partners' weights count among
+    # the answers that weighed most on the dominant positioning.
+    answers = CASES[26]["answers"]
+    assert answers["partner_countries"] == []
+    with app.app_context():
+        session = get_session()
+        diagnostic, token = services.start(session, "fr")
+        services.save_answers(session, diagnostic, answers, diagnostic.current_step)
+        services.complete(session, diagnostic, share_anonymised=False)
+    page = client.get(f"/resultat/{token}").get_data(as_text=True).replace("\u00a0", " ")
+    assert "«  »" not in page
+    assert "Pays partenaires : « aucun choix »" in page
