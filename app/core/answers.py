@@ -63,15 +63,18 @@ class _Check:
 
     def section(self, section: Section, raw: Mapping[str, Any]) -> None:
         """Check the wanted questions of a section, if the section is relevant."""
-        if not applies(section.relevant, self.questionnaire, self.known):
+        if section.relevant is not None and not applies(
+            section.relevant, self.questionnaire, self.known
+        ):
             return
         if section.repeat is not None:
             if section.id in self.wanted:
                 self.items(section, raw.get(section.id))
             return
         for question in section.questions:
-            if question.id in self.wanted and applies(
-                question.relevant, self.questionnaire, self.known
+            if question.id in self.wanted and (
+                question.relevant is None
+                or applies(question.relevant, self.questionnaire, self.known)
             ):
                 self.value(question, raw.get(question.id), question.id, self.clean)
 

@@ -7,20 +7,18 @@ The application runs on the test questionnaire ``tests/questionnaires/test_v``.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
 from app import create_app, services
 from app import questionnaire as qn
 from app.db import Base, get_engine, get_session
 from config import TestConfig
-from tests.browser.conftest import QuietRequestHandler
+from tests.browser.conftest import serve_in_thread
 
 TEST_V = Path(__file__).resolve().parent.parent / "questionnaires" / "test_v"
 
@@ -40,13 +38,7 @@ def repeat_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 @pytest.fixture(scope="module")
 def repeat_url(repeat_app: Flask) -> Iterator[str]:
     """Serve the test questionnaire's application; yield its base URL."""
-    server = make_server(
-        "127.0.0.1", 0, repeat_app, threaded=True, request_handler=QuietRequestHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    yield from serve_in_thread(repeat_app)
 
 
 def press(page: Page, name: str | re.Pattern[str]) -> None:
