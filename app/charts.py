@@ -14,6 +14,8 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.core.report import Report
+
 Figure = dict[str, Any]
 
 SCORE_RANGE = (0.0, 100.0)
@@ -147,17 +149,15 @@ def bar_figure(
     }
 
 
-def positioning_figure(report: Mapping[str, Any], *, name: str) -> Figure:
+def positioning_figure(report: Report, *, name: str) -> Figure:
     """Return the radar of a report's three positioning scores, in the report's language."""
-    ids = list(report["scores"])
-    return radar_figure(
-        [report["labels"][i] for i in ids], [report["scores"][i] for i in ids], name=name
-    )
+    ids = list(report.scores)
+    return radar_figure([report.labels[i] for i in ids], [report.scores[i] for i in ids], name=name)
 
 
-def logics_figure(report: Mapping[str, Any], *, name: str) -> Figure:
+def logics_figure(report: Report, *, name: str) -> Figure:
     """Return the bars of a report's three logics of action, highest first, in its language."""
-    ordered = ranking(report["logics"])
+    ordered = ranking(report.logics)
     return bar_figure(
-        [report["labels"][i] for i, _ in ordered], [v for _, v in ordered], name=name, highlight=0
+        [report.labels[i] for i, _ in ordered], [v for _, v in ordered], name=name, highlight=0
     )

@@ -90,7 +90,7 @@ def revision_command(message: str, autogenerate: bool) -> None:
 
 @questions_cli.command("check")
 def check_command() -> None:
-    """Validate every questionnaire version; print each problem with its file and line."""
+    """Validate every questionnaire version; print each problem once, with its file and line."""
     problems: list[str] = []
     base = qn.QUESTIONS_DIR
     for name in qn.versions(base):
@@ -98,13 +98,14 @@ def check_command() -> None:
         problems += found
         if not found:
             click.echo(
-                f"{name}: version {questionnaire.version}, {len(questionnaire.questions)} "
-                f"questions, {len(questionnaire.rules)} rules: OK"
+                f"{name}\u00a0: version {questionnaire.version}, "
+                f"{len(questionnaire.questions)} questions, {len(questionnaire.rules)} règles, "
+                f"{len(questionnaire.constraints)} contraintes\u00a0: OK"
             )
-    for problem in problems:
+    for problem in dict.fromkeys(problems):
         click.echo(problem, err=True)
     if problems:
-        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        click.echo(f"{len(set(problems))} problème(s) trouvé(s).", err=True)
         sys.exit(1)
 
 

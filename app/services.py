@@ -13,8 +13,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, defer
 
 from app import questionnaire as qn
-from app import report
-from app.answers import AnswerErrors, validate
+from app.core import report
+from app.core.answers import AnswerErrors, validate
+from app.core.model import AnswerValue, Questionnaire
+from app.core.relevance import prune
+from app.core.report import Report
 from app.db import read_first
 from app.models import (
     RECOMMENDATION_SEPARATOR,
@@ -25,8 +28,6 @@ from app.models import (
     SharedResult,
     utcnow,
 )
-from app.questionnaire import Questionnaire
-from app.scoring import AnswerValue
 
 TOKEN_BYTES = 32  # 256 bits of randomness in every private link
 COMPLETED = "completed"
@@ -140,7 +141,7 @@ def save_answers(
     lock(session, diagnostic)
     merged = {k: v for k, v in diagnostic.answers.items() if k not in (cleared or [])}
     merged.update(answers)
-    diagnostic.answers = merged
+    diagnostic.answers = prune(questionnaire_of(diagnostic), merged)
     diagnostic.current_step = current_step
     if share_anonymised is not None and share_anonymised != diagnostic.share_anonymised:
         diagnostic.share_anonymised = share_anonymised
@@ -218,12 +219,12 @@ def complete(
     except AnswerErrors:
         session.rollback()  # release the row lock at once
         raise
-    payload = report.build_all(questionnaire, answers)
+    reports = report.build_all(questionnaire, answers)
     now = utcnow()
     session.execute(
         update(Result).where(Result.diagnostic_id == diagnostic.id).values(is_current=False)
     )
-    result = make_result(diagnostic.id, questionnaire.version, payload, now)
+    result = make_result(diagnostic.id, questionnaire.version, reports, now)
     session.add(result)
     diagnostic.status = COMPLETED
     diagnostic.share_anonymised = share_anonymised
@@ -237,28 +238,22 @@ def complete(
     return result
 
 
-def make_result(diagnostic_id: int, version: str, payload: dict[str, Any], now: Any) -> Result:
-    """Return a current Result row (with its recommendation rows) for a stored payload."""
-    fr = payload["fr"]
-    scores, logics = fr["scores"], fr["logics"]
+def make_result(diagnostic_id: int, version: str, reports: dict[str, Report], now: Any) -> Result:
+    """Return a current Result row (with its recommendation rows) for the reports of a result."""
+    fr = reports["fr"]
     return Result(
         diagnostic_id=diagnostic_id,
         questionnaire_version=version,
         is_current=True,
         created_at=now,
         month=now.strftime("%Y-%m"),
-        dominant=fr["dominant"],
-        score_business_internationalisation=scores["business_internationalisation"],
-        score_economic_cooperation=scores["economic_cooperation"],
-        score_multisector_cooperation=scores["multisector_cooperation"],
-        logic_business_support=logics["business_support"],
-        logic_sustainable_development=logics["sustainable_development"],
-        logic_territorial_promotion=logics["territorial_promotion"],
-        partner_income_group=fr["partner_income_group"],
-        payload=payload,
+        dominant=fr.dominant,
+        **fr.columns(),
+        partner_income_group=fr.partner_income_group,
+        payload=report.payload_of(reports),
         recommendations=[
-            ResultRecommendation(recommendation_id=r["id"], priority=r["priority"])
-            for r in fr["recommendations"]
+            ResultRecommendation(recommendation_id=r.id, priority=r.priority)
+            for r in fr.recommendations
         ],
     )
 

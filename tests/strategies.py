@@ -1,4 +1,4 @@
-"""Hypothesis strategies: any valid answer set of a questionnaire."""
+"""Hypothesis strategies: any valid answer set of a questionnaire (each type draws its answers)."""
 
 from __future__ import annotations
 
@@ -6,35 +6,20 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from app import partners
-from app.questionnaire import Question, Questionnaire
-
-COUNTRY_CODES = [c.code for c in partners.countries()]
+from app.core import partners
+from app.core.model import Question, Questionnaire
 
 
 def answer_for(question: Question) -> st.SearchStrategy[Any]:
-    """Return a strategy of valid answers to one question."""
-    if question.type == "single":
-        return st.sampled_from(question.codes)
-    if question.type == "scale":
-        return st.integers(min_value=1, max_value=4)
-    if question.type == "country_multi":
-        return st.lists(
-            st.sampled_from(COUNTRY_CODES), max_size=min(question.max_choices or 8, 8), unique=True
-        )
-    exclusive = [o.code for o in question.options if o.exclusive]
-    plain = [o.code for o in question.options if not o.exclusive]
-    lists = st.lists(
-        st.sampled_from(plain),
-        min_size=max(question.min_choices, 1),
-        max_size=question.max_choices or len(plain),
-        unique=True,
-    )
-    if exclusive:
-        return st.one_of(lists, st.sampled_from(exclusive).map(lambda c: [c]))
-    return lists
+    """Return a strategy of valid answers to one question, drawn by its type."""
+    return st.randoms(use_true_random=False).map(lambda rng: question.kind.sample(question, rng))
 
 
 def answer_sets(questionnaire: Questionnaire) -> st.SearchStrategy[dict[str, Any]]:
-    """Return a strategy of complete, valid answer sets."""
-    return st.fixed_dictionaries({qid: answer_for(q) for qid, q in questionnaire.questions.items()})
+    """Return a strategy of complete, valid answer sets (questions outside repeat groups)."""
+    return st.fixed_dictionaries(
+        {qid: answer_for(q) for qid, q in questionnaire.questions.items() if q.repeat is None}
+    )
+
+
+COUNTRY_CODES = [c.code for c in partners.countries()]

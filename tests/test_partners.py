@@ -7,8 +7,8 @@ from typing import get_args
 import pycountry
 import pytest
 
-from app import partners
-from app.partners import (
+from app.core import partners
+from app.core.partners import (
     INCOME_GROUPS,
     Country,
     IncomeGroup,

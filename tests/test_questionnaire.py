@@ -152,7 +152,7 @@ def _broken_copy(tmp_path: Path, edit: tuple[str, str], file: str = "rules.yaml"
                 "{answer: roi_demand, in: [moderate, strong]}",
                 "{answer: roi_demandd, in: [moderate, strong]}",
             ),
-            "unknown question",
+            "question inconnue",
         ),
         (
             "rules.yaml",
@@ -160,7 +160,7 @@ def _broken_copy(tmp_path: Path, edit: tuple[str, str], file: str = "rules.yaml"
                 "{answer: impact_evaluation, in: [none, occasional]}",
                 "{answer: impact_evaluation, in: [nevr]}",
             ),
-            "unknown code",
+            "code inconnu",
         ),
         (
             "rules.yaml",
@@ -168,7 +168,7 @@ def _broken_copy(tmp_path: Path, edit: tuple[str, str], file: str = "rules.yaml"
                 "{answer: impact_evaluation, in: [none, occasional]}",
                 "{answer: roi_demand, in: [none]}",
             ),
-            "can never fire",
+            "ne peut jamais être vraie",
         ),
         (
             "questionnaire.yaml",
@@ -176,34 +176,42 @@ def _broken_copy(tmp_path: Path, edit: tuple[str, str], file: str = "rules.yaml"
                 "weights: {multisector_cooperation: 2, sustainable_development: 1}",
                 "weights: {multisector_cooperatio: 2}",
             ),
-            "unknown positioning",
+            "positionnement ou une logique inconnu",
         ),
-        ("questionnaire.yaml", ("code: 20k_100k", "code: lt_20k"), "duplicate option code"),
+        (
+            "questionnaire.yaml",
+            ("code: 20k_100k", "code: lt_20k"),
+            "code d'option «\u00a0lt_20k\u00a0» en double",
+        ),
         (
             "questionnaire.yaml",
             ('en: "What is the population of your territory?"', 'en: ""'),
-            "lacks a translation: en",
+            "n'a pas de traduction\u00a0: en",
         ),
         (
             "rules.yaml",
             ("fact: economic_competence, is: false", "fact: economic_competency, is: false"),
-            "unknown fact",
+            "fait inconnu",
         ),
         (
             "rules.yaml",
             ("Votre collectivité ({collectivity_type})", "Votre collectivité ({collectivity})"),
-            "unknown placeholder",
+            "champ inconnu",
         ),
     ],
 )
 def test_validation_reports_problems_with_file_and_line(
     tmp_path: Path, file: str, edit: tuple[str, str], expected: str
 ) -> None:
+    original = (qn.QUESTIONS_DIR / "v1" / file).read_text(encoding="utf-8")
+    typo_line = original[: original.index(edit[0])].count("\n") + 1
     folder = _broken_copy(tmp_path, edit, file)
     _, problems = qn.check_folder(folder)
     matching = [p for p in problems if expected in p]
     assert matching, problems
-    assert re.match(rf"{re.escape(str(folder / file))}:\d+: ", matching[0])
+    # The problem points at the line of the typo itself, and is listed once.
+    assert matching[0].startswith(f"{folder / file}:{typo_line}: "), matching
+    assert len(problems) == len(set(problems))
     with pytest.raises(qn.QuestionnaireError):
         qn.load_folder(folder)
 
@@ -223,4 +231,64 @@ def test_cli_check_fails_with_file_and_line(runner, tmp_path, monkeypatch) -> No
     result = runner.invoke(args=["questions", "check"])
     assert result.exit_code == 1
     assert "rules.yaml:" in result.output
-    assert "unknown question 'nope'" in result.output
+    assert "question inconnue «\u00a0nope\u00a0»" in result.output
+    assert result.output.count("nope") == 1  # once, not again through the start-up log
+
+
+TEST_V = Path(__file__).resolve().parent / "questionnaires" / "test_v" / "v1"
+
+
+@pytest.mark.parametrize(
+    ("file", "edit", "expected"),
+    [
+        (
+            "questionnaire.yaml",
+            (
+                'relevant: {answer: has_partnerships, in: ["yes"]}\n    repeat',
+                'relevant: {answer: has_partnership, in: ["yes"]}\n    repeat',
+            ),
+            "question inconnue «\u00a0has_partnership\u00a0»",
+        ),
+        ("questionnaire.yaml", ("      max: 3", "      maxi: 3"), "n'a pas de maximum"),
+        (
+            "questionnaire.yaml",
+            (
+                "      any:\n        - {not: {answer: goals, in: [solidarity]}}\n"
+                '        - {answer: has_partnerships, in: ["yes"]}',
+                "      all:\n        - {not: {answer: goals, in: [solidarity]}}\n"
+                "        - {answer: goals, in: [solidarity]}",
+            ),
+            "ne peut être satisfaite par aucune réponse",
+        ),
+        (
+            "rules.yaml",
+            (
+                "when: {repeat: partnerships, any: {answer: partner_kind, in: [economic]}}",
+                "when: {answer: partner_kind, in: [economic]}",
+            ),
+            "est un champ du bloc répété «\u00a0partnerships\u00a0»",
+        ),
+        (
+            "rules.yaml",
+            (
+                "when: {repeat: partnerships, any: {answer: partner_kind, in: [economic]}}",
+                "when: {repeat: partnerships, any: {answer: partner_kind, in: [economical]}}",
+            ),
+            "code inconnu «\u00a0economical\u00a0»",
+        ),
+    ],
+)
+def test_check_reports_new_keys_at_the_line_of_the_typo(
+    tmp_path: Path, file: str, edit: tuple[str, str], expected: str
+) -> None:
+    folder = tmp_path / "v1"
+    shutil.copytree(TEST_V, folder)
+    target = folder / file
+    text = target.read_text(encoding="utf-8")
+    assert edit[0] in text
+    typo_line = text[: text.index(edit[0])].count("\n") + 1
+    target.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    _, problems = qn.check_folder(folder)
+    matching = [p for p in problems if expected in p]
+    assert len(matching) == 1, problems
+    assert matching[0].startswith(f"{target}:{typo_line}: "), problems

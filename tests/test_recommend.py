@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from app import partners
 from app import questionnaire as qn
-from app.answers import validate
-from app.recommend import recommend
-from app.scoring import score
+from app.core.answers import validate
+from app.core.recommend import recommend
+from app.core.scoring import score
 from tests.factories import EXAMPLE_A, EXAMPLE_B
 from tests.strategies import COUNTRY_CODES, answer_sets
 from tests.test_questionnaire import CATALOGUE

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import questionnaire as qn
-from app.answers import validate
-from app.scoring import alternatives, score
+from app.core.answers import validate
+from app.core.scoring import alternatives, score
 from tests.factories import EXAMPLE_A, EXAMPLE_B
 from tests.strategies import COUNTRY_CODES, answer_sets
 
@@ -60,12 +60,10 @@ def test_tip_names_a_change_that_moves_the_result() -> None:
     assert result.tip is not None
     changed = dict(answers)
     question = Q.questions[result.tip.question_id]
-    changed[question.id] = (
-        list(result.tip.to_codes)
-        if question.type == "multi"
-        else int(result.tip.to_codes[0])
-        if question.type == "scale"
-        else result.tip.to_codes[0]
+    # The tip's codes, cleaned by the question's type back into an answer.
+    to_codes = list(result.tip.to_codes)
+    changed[question.id] = question.kind.clean(
+        question, to_codes if question.kind.multiple else to_codes[0], "fr"
     )
     after = score(Q, changed)
     assert after.scores == result.tip.scores_after
@@ -162,19 +160,7 @@ def test_extreme_answer_sets_reach_the_ends_of_the_scale() -> None:
 
 def _random_answer(question: qn.Question, rng: random.Random) -> Any:
     """Return one random valid answer (helper for the non-Hypothesis sweep)."""
-    if question.type == "country_multi":
-        return rng.sample(COUNTRY_CODES, rng.randint(0, 4))
-    if question.type == "scale":
-        return rng.randint(1, 4)
-    if question.type == "single":
-        return rng.choice(question.codes)
-    plain = [o.code for o in question.options if not o.exclusive]
-    return rng.sample(
-        plain,
-        rng.randint(
-            max(question.min_choices, 1), min(question.max_choices or len(plain), len(plain))
-        ),
-    )
+    return question.kind.sample(question, rng)
 
 
 def test_alternatives_respect_choice_limits() -> None:

@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from app import partners, report
 from app import questionnaire as qn
-from app.answers import AnswerErrors, validate
-from app.questionnaire import Question
+from app.core import report
+from app.core.answers import AnswerErrors, validate
+from app.core.model import Question, Section
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -33,16 +33,7 @@ def question_json(question: Question, lang: str) -> dict[str, Any]:
     }
     if question.help:
         data["help"] = question.help.get(lang)
-    if question.type in ("multi", "country_multi"):
-        data["min_choices"] = question.min_choices
-        if question.max_choices is not None:
-            data["max_choices"] = question.max_choices
-    if question.type == "country_multi":
-        data["options"] = [
-            {"code": c.code, "label": c.name(lang)} for c in partners.countries(lang)
-        ]
-    else:
-        data["options"] = [{"code": o.code, "label": o.label.get(lang)} for o in question.options]
+    data.update(question.kind.describe(question, lang))
     return data
 
 
@@ -51,19 +42,23 @@ def get_questionnaire() -> Response:
     """Return the current questionnaire's sections and questions in the asked language."""
     lang = _lang()
     q = qn.current()
-    return jsonify(
-        {
-            "version": q.version,
-            "sections": [
-                {
-                    "id": s.id,
-                    "title": s.title.get(lang),
-                    "questions": [question_json(question, lang) for question in s.questions],
-                }
-                for s in q.sections
-            ],
+    return jsonify({"version": q.version, "sections": [section_json(s, lang) for s in q.sections]})
+
+
+def section_json(section: Section, lang: str) -> dict[str, Any]:
+    """Return a section as the API describes it (a repeat group with its bounds)."""
+    data: dict[str, Any] = {
+        "id": section.id,
+        "title": section.title.get(lang),
+        "questions": [question_json(question, lang) for question in section.questions],
+    }
+    if section.repeat is not None:
+        data["repeat"] = {
+            "min": section.repeat.min,
+            "max": section.repeat.max,
+            "item_label": section.repeat.item_label.get(lang),
         }
-    )
+    return data
 
 
 def _error(status: int, errors: dict[str, list[str]]) -> tuple[Response, int]:
@@ -91,7 +86,7 @@ def post_score() -> tuple[Response, int] | Response:
         answers = validate(q, payload["answers"], lang)
     except AnswerErrors as exc:
         return _error(422, exc.errors)
-    return jsonify(report.build(q, answers, lang))
+    return jsonify(report.build(q, answers, lang).to_payload())
 
 
 @bp.get("/openapi.json")

@@ -16,9 +16,10 @@ from flask import Response
 from flask_babel import format_decimal, lazy_gettext
 from flask_babel import gettext as _
 
-from app import partners
+from app.core.answers import item_key
+from app.core.model import Question, Questionnaire
+from app.core.report import Report
 from app.models import Diagnostic, Result
-from app.questionnaire import Question, Questionnaire
 
 CSV_SEPARATOR = ";"
 BOM = "\ufeff"
@@ -46,28 +47,37 @@ def answer_labels(question: Question | None, codes: list[str], lang: str) -> lis
     """Return the label of each code of an answer in lang (the code itself if it has none)."""
     if question is None:
         return list(codes)
-    if question.type == "country_multi":
-        return [country.name(lang) for country in partners.classify(codes)]
-    labels = []
-    for code in codes:
-        option = question.option(code)
-        labels.append(option.label.get(lang) if option is not None else code)
-    return labels
+    return question.kind.labels(question, codes, lang)
+
+
+def _flat(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    """Return (key, question, value) for every answer, a repeat group's item by item."""
+    questions = questionnaire.questions
+    rows: list[tuple[str, Any, Any]] = []
+    for qid, question in questions.items():
+        if question.repeat is None and qid in answers:
+            rows.append((qid, question, answers[qid]))
+    for sid, section in questionnaire.repeats.items():
+        items = answers.get(sid)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            for question in section.questions:
+                if isinstance(item, dict) and question.id in item:
+                    rows.append((item_key(sid, i, question.id), question, item[question.id]))
+    known = set(questions) | set(questionnaire.repeats)
+    rows += [(k, None, answers[k]) for k in sorted(answers) if k not in known]
+    return rows
 
 
 def answers_rows(
     questionnaire: Questionnaire, answers: Mapping[str, Any], lang: str
 ) -> list[dict[str, Any]]:
     """Return the answers in questionnaire order (unknown ids last), with questions and labels."""
-    known = [qid for qid in questionnaire.questions if qid in answers]
-    unknown = sorted(qid for qid in answers if qid not in questionnaire.questions)
     rows = []
-    for qid in known + unknown:
-        question = questionnaire.questions.get(qid)
-        codes = _codes(answers[qid])
+    for key, question, value in _flat(questionnaire, answers):
+        codes = _codes(value)
         rows.append(
             {
-                "question_id": qid,
+                "question_id": key,
                 "question": question.label.get(lang) if question is not None else "",
                 "codes": codes,
                 "labels": answer_labels(question, codes, lang),
@@ -77,35 +87,30 @@ def answers_rows(
 
 
 def export_data(
-    diagnostic: Diagnostic, result: Result, report: Mapping[str, Any], questionnaire: Questionnaire
+    diagnostic: Diagnostic, result: Result, report: Report, questionnaire: Questionnaire
 ) -> dict[str, Any]:
     """Return everything the respondent may take away: their answers and their stored result."""
-    lang = str(report.get("lang", "fr"))
+    lang = report.lang
     return {
         "questionnaire_version": result.questionnaire_version,
         "lang": lang,
         "completed_at": result.created_at.isoformat(timespec="seconds"),
         "answers": answers_rows(questionnaire, diagnostic.answers, lang),
         "result": {
-            "scores": report["scores"],
-            "dominant": report["dominant"],
-            "dominant_label": report["labels"].get(report["dominant"], ""),
-            "logics": report["logics"],
-            "labels": report["labels"],
+            "scores": report.scores,
+            "dominant": report.dominant,
+            "dominant_label": report.labels.get(report.dominant, ""),
+            "logics": report.logics,
+            "labels": report.labels,
             "partners": [
-                {
-                    "code": p["code"],
-                    "name": p["name"],
-                    "income_group": p["income_group"],
-                    "oecd": p["oecd"],
-                }
-                for p in report["partners"]
+                {"code": p.code, "name": p.name, "income_group": p.income_group, "oecd": p.oecd}
+                for p in report.partners
             ],
             "recommendations": [
-                {"id": r["id"], "title": r["title"], "priority": r["priority"]}
-                for r in report["recommendations"]
+                {"id": r.id, "title": r.title, "priority": r.priority}
+                for r in report.recommendations
             ],
-            "warnings": [{"id": w["id"], "title": w["title"]} for w in report["warnings"]],
+            "warnings": [{"id": w.id, "title": w.title} for w in report.warnings],
         },
     }
 

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from app import charts, services
 from app.admin import queries
+from app.core.report import Report
 from app.db import get_session
 from app.i18n import current_lang
 from app.models import Diagnostic, Result
@@ -50,11 +51,10 @@ def _completed(token: str) -> tuple[Diagnostic, Result]:
     return diagnostic, result
 
 
-def stored_report(result: Result) -> dict[str, Any]:
+def stored_report(result: Result) -> Report:
     """Return the stored report in the page's language (French if that one is missing)."""
     payload = result.payload
-    report: dict[str, Any] = payload.get(current_lang()) or payload["fr"]
-    return report
+    return Report.from_payload(payload.get(current_lang()) or payload["fr"])
 
 
 def score_text(value: float) -> str:
@@ -83,15 +83,15 @@ def plural_count(value: float) -> int:
     return 1 if abs(value) < 2 else 2
 
 
-def _chart_rows(report: dict[str, Any], values: list[tuple[str, float]]) -> list[list[str]]:
+def _chart_rows(report: Report, values: list[tuple[str, float]]) -> list[list[str]]:
     """Return data-table rows (label, score) for ranked dimensions."""
-    return [[report["labels"][dim], score_text(value)] for dim, value in values]
+    return [[report.labels[dim], score_text(value)] for dim, value in values]
 
 
-def chart_context(report: dict[str, Any]) -> dict[str, Any]:
+def chart_context(report: Report) -> dict[str, Any]:
     """Return both figures with their data tables and the rankings their readings are made of."""
-    positionings = charts.ranking(report["scores"], first=report["dominant"])
-    logics = charts.ranking(report["logics"])
+    positionings = charts.ranking(report.scores, first=report.dominant)
+    logics = charts.ranking(report.logics)
     headers_score = _("Score sur 100")
     return {
         "positionings": positionings,
@@ -102,7 +102,7 @@ def chart_context(report: dict[str, Any]) -> dict[str, Any]:
             "id": POSITIONING_CHART_ID,
             "figure": charts.positioning_figure(report, name=_("Positionnements")),
             "headers": [_("Positionnement"), headers_score],
-            "rows": _chart_rows(report, [(d, report["scores"][d]) for d in report["scores"]]),
+            "rows": _chart_rows(report, list(report.scores.items())),
         },
         "logics_chart": {
             "id": LOGICS_CHART_ID,
@@ -118,12 +118,12 @@ def _gap(ranked: list[tuple[str, float]]) -> float:
     return round(ranked[0][1] - ranked[1][1], 1) if len(ranked) > 1 else 0.0
 
 
-def tip_context(report: dict[str, Any]) -> dict[str, Any] | None:
+def tip_context(report: Report) -> dict[str, Any] | None:
     """Return the stored tipping change with the scores it would lead to, if there is one."""
-    tip: dict[str, Any] | None = report.get("tip")
-    if not tip:
+    if report.tip is None:
         return None
-    dominant = report["dominant"]
+    tip = report.tip.to_payload()
+    dominant = report.dominant
     after: dict[str, float] = tip["scores_after"]
     challenger = tip["dominant_after"] if tip["flips"] else None
     if challenger is None:
@@ -132,19 +132,16 @@ def tip_context(report: dict[str, Any]) -> dict[str, Any] | None:
     return {
         **tip,
         "challenger": challenger,
-        "challenger_label": report["labels"][challenger],
+        "challenger_label": report.labels[challenger],
         "challenger_after": after[challenger],
         "dominant_after_score": after[dominant],
         "gap_after": round(abs(after[dominant] - after[challenger]), 1),
     }
 
 
-def partner_rows(report: dict[str, Any]) -> list[list[str]]:
+def partner_rows(report: Report) -> list[list[str]]:
     """Return the partner table's rows: country, income group, OECD membership."""
-    return [
-        [p["name"], p["income_label"], _("oui") if p["oecd"] else _("non")]
-        for p in report["partners"]
-    ]
+    return [[p.name, p.income_label, _("oui") if p.oecd else _("non")] for p in report.partners]
 
 
 def _peers(diagnostic: Diagnostic) -> dict[str, Any] | None:

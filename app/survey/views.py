@@ -45,7 +45,7 @@ def _page(diagnostic: Diagnostic, section_id: str) -> StepPage:
     if section is None:
         raise NotFound()
     form = forms.step_form(questionnaire, section, diagnostic, current_lang())
-    return StepPage(questionnaire, section, form, current_lang())
+    return StepPage(questionnaire, section, form, current_lang(), diagnostic.answers)
 
 
 def _render(token: str, page: StepPage) -> str:

@@ -100,16 +100,19 @@ class QuietRequestHandler(WSGIRequestHandler):
         """Log nothing: the tests watch the responses themselves (``page_problems``)."""
 
 
-@pytest.fixture(scope="session")
-def live_server(live_app: Flask) -> Iterator[str]:
-    """Serve the application on a free local port in a daemon thread; yield its base URL."""
-    server = make_server(
-        "127.0.0.1", 0, live_app, threaded=True, request_handler=QuietRequestHandler
-    )
+def serve_in_thread(app: Flask) -> Iterator[str]:
+    """Serve app on a free local port in a daemon thread; yield its base URL, then stop."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    """Serve the application on a free local port in a daemon thread; yield its base URL."""
+    yield from serve_in_thread(live_app)
 
 
 @pytest.fixture(scope="session")

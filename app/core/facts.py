@@ -1,0 +1,89 @@
+"""Facts derived from answers rather than asked: NOTRe competence, partner counts and shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from app.core.model import Answers, AnswerValue, Questionnaire
+from app.core.partners import Country
+
+# Partner facts the engine computes; rules may test them.
+PARTNER_FACTS = (
+    "partner_count",
+    "low_income_share",
+    "south_share",
+    "middle_income_share",
+    "high_income_share",
+    "oecd_share",
+    "middle_or_oecd_share",
+    "unknown_income_share",
+)
+
+# Partner lists a rule text may name with {placeholder}, each with the partner fact whose
+# countries it lists.
+PARTNER_LISTS = {
+    "low_income_partners": "low_income_share",
+    "south_partners": "south_share",
+    "middle_or_oecd_partners": "middle_or_oecd_share",
+    "oecd_partners": "oecd_share",
+}
+
+# Partner groups used for the "positionings by partners' income group" aggregate.
+PARTNER_PROFILE_ORDER = ("low", "lower_middle", "upper_middle", "high", "unknown")
+
+_MIDDLE = ("lower_middle", "upper_middle")
+
+# Which partner countries count towards each partner share fact.
+PARTNER_PREDICATES: dict[str, Callable[[Country], bool]] = {
+    "low_income_share": lambda c: c.income_group == "low",
+    "south_share": lambda c: c.income_group in ("low", "lower_middle"),
+    "middle_income_share": lambda c: c.income_group in _MIDDLE,
+    "high_income_share": lambda c: c.income_group == "high",
+    "oecd_share": lambda c: c.oecd,
+    "middle_or_oecd_share": lambda c: c.income_group in _MIDDLE or c.oecd,
+    "unknown_income_share": lambda c: c.income_group == "unknown",
+}
+
+
+def in_partner_fact(fact_id: str, country: Country) -> bool:
+    """Return whether a partner country counts towards a partner share fact."""
+    pred = PARTNER_PREDICATES.get(fact_id)
+    return pred(country) if pred else True
+
+
+def partner_facts(countries: Sequence[Country]) -> dict[str, float]:
+    """Return the partner facts rules can test: count and shares by income group and OECD."""
+    n = len(countries)
+    facts = {"partner_count": float(n)}
+    for fact_id, pred in PARTNER_PREDICATES.items():
+        facts[fact_id] = sum(1 for c in countries if pred(c)) / n if n else 0.0
+    return facts
+
+
+def partner_income_group(countries: Sequence[Country]) -> str:
+    """Return the most frequent income group of the partners (the lower on a tie), or 'none'."""
+    if not countries:
+        return "none"
+    counts = {g: sum(1 for c in countries if c.income_group == g) for g in PARTNER_PROFILE_ORDER}
+    return max(PARTNER_PROFILE_ORDER, key=lambda g: (counts[g], -PARTNER_PROFILE_ORDER.index(g)))
+
+
+def countries_of(questionnaire: Questionnaire, answers: Answers) -> list[Country]:
+    """Return the partner countries the answers name, classified, in questionnaire order."""
+    found: list[Country] = []
+    for qid, question in questionnaire.questions.items():
+        value = answers.get(qid)
+        if question.repeat is None and value is not None:
+            found += question.kind.countries(question, value)  # type: ignore[arg-type]
+    return found
+
+
+def derived_facts(questionnaire: Questionnaire, answers: Answers) -> dict[str, float | bool]:
+    """Return the facts derived from answers (e.g. economic competence) and partner facts."""
+    facts: dict[str, float | bool] = {}
+    for fact in questionnaire.facts:
+        if not fact.computed:
+            value: AnswerValue | None = answers.get(fact.from_question)  # type: ignore[assignment]
+            facts[fact.id] = str(value) in fact.true_for
+    facts.update(partner_facts(countries_of(questionnaire, answers)))
+    return facts
