@@ -55,10 +55,10 @@ def _text(
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{weight}>{spans}</text>'
 
 
-def _svg(width: float, height: float, title: str, body: list[str]) -> Markup:
+def _svg(width: float, height: float, title: str, ident: str, body: list[str]) -> Markup:
     """Return a whole SVG document: accessible name, hatching pattern, font, body."""
     defs = (
-        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        f'<defs><pattern id="{ident}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)">'
         f'<rect width="6" height="6" fill="#ffffff"/>'
         f'<line x1="0" y1="0" x2="0" y2="6" stroke="{MUTED}" stroke-width="3"/>'
@@ -72,7 +72,9 @@ def _svg(width: float, height: float, title: str, body: list[str]) -> Markup:
     )
 
 
-def radar_svg(figure: Figure, title: str, number: Number = _one_decimal) -> Markup:
+def radar_svg(
+    figure: Figure, title: str, number: Number = _one_decimal, ident: str = "chart"
+) -> Markup:
     """Return a radar of the figure's first ``scatterpolar`` trace, values written at each point."""
     trace = figure["data"][0]
     polar = figure["layout"].get("polar", {})
@@ -119,12 +121,12 @@ def radar_svg(figure: Figure, title: str, number: Number = _one_decimal) -> Mark
     ]
     outline = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, v) for i, v in enumerate(values)))
     body.append(
-        f'<polygon points="{outline}" fill="url(#hatch)" fill-opacity="0.5" '
+        f'<polygon points="{outline}" fill="url(#{ident}-hatch)" fill-opacity="0.5" '
         f'stroke="{ACCENT}" stroke-width="2.5"/>'
     )
     for i, (value, lines) in enumerate(zip(values, label_lines, strict=True)):
         body.append(_radar_label(point, i, value, lines, high, number))
-    return _svg(width, height, title, body)
+    return _svg(width, height, title, ident, body)
 
 
 def _radar_label(
@@ -154,7 +156,9 @@ def _radar_label(
     )
 
 
-def bar_svg(figure: Figure, title: str, number: Number = _one_decimal) -> Markup:
+def bar_svg(
+    figure: Figure, title: str, number: Number = _one_decimal, ident: str = "chart"
+) -> Markup:
     """Return horizontal bars of the figure's first ``bar`` trace, each value written after it."""
     trace = figure["data"][0]
     xaxis = figure["layout"].get("xaxis", {})
@@ -185,7 +189,7 @@ def bar_svg(figure: Figure, title: str, number: Number = _one_decimal) -> Markup
     for i, (value, lines) in enumerate(zip(values, label_lines, strict=True)):
         y = top + row * i + (row - bar) / 2
         highlighted = colours[i] == ACCENT
-        fill = ACCENT if highlighted else "url(#hatch)"
+        fill = ACCENT if highlighted else f"url(#{ident}-hatch)"
         body.append(
             f'<rect x="{left:.1f}" y="{y:.1f}" width="{x_of(value) - left:.1f}" '
             f'height="{bar:.1f}" fill="{fill}" stroke="{ACCENT if highlighted else MUTED}"/>'
@@ -193,19 +197,24 @@ def bar_svg(figure: Figure, title: str, number: Number = _one_decimal) -> Markup
         label_y = y + bar / 2 - LINE_HEIGHT * (len(lines) - 1) / 2 + 4
         body.append(_text(left - 8, label_y, lines, anchor="end", bold=highlighted))
         body.append(_text(x_of(value) + 6, y + bar / 2 + 4, [number(value)], anchor="start"))
-    return _svg(WIDTH, height, title, body)
+    return _svg(WIDTH, height, title, ident, body)
 
 
-RENDERERS: dict[str, Callable[[Figure, str, Number], Markup]] = {
+RENDERERS: dict[str, Callable[[Figure, str, Number, str], Markup]] = {
     "scatterpolar": radar_svg,
     "bar": bar_svg,
 }
 
 
-def figure_svg(figure: Figure, title: str, number: Number = _one_decimal) -> Markup:
-    """Return the SVG of a result-page figure, picked by its first trace's type."""
+def figure_svg(
+    figure: Figure, title: str, number: Number = _one_decimal, ident: str = "chart"
+) -> Markup:
+    """Return the SVG of a result-page figure, picked by its first trace's type.
+
+    ``ident`` prefixes the drawing's internal ids (unique in the document).
+    """
     kind = figure["data"][0].get("type", "scatter") if figure.get("data") else None
     renderer = RENDERERS.get(kind or "")
     if renderer is None:
         raise ValueError(f"no SVG drawing for figures of type {kind!r}")
-    return renderer(figure, title, number)
+    return renderer(figure, title, number, ident)

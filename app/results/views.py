@@ -208,7 +208,7 @@ def brief_pdf(token: str) -> Response:
     diagnostic, result = _completed(token)
     context = _page_context(token, diagnostic, result)
     context["svgs"] = {
-        spec["id"]: svg.figure_svg(spec["figure"], spec["caption"], score_text)
+        spec["id"]: svg.figure_svg(spec["figure"], spec["caption"], score_text, spec["id"])
         for spec in (context["positioning_chart"], context["logics_chart"])
     }
     html = render_template("results/brief.html", **context)
