@@ -5,7 +5,9 @@
  *   <script type="application/json" id="ID-data">{"data": [...], "layout": {...}}</script>
  * Each drawn chart gets data-drawn="true"; a chart whose JSON cannot be read gets
  * data-drawn="false" and keeps its data table, which always carries the same figures.
- * Before printing, charts are redrawn at a fixed width so that they fit an A4 page.
+ * Before printing, charts are redrawn at a fixed width so that they fit an A4 page: PRINT_WIDTH,
+ * or the data-print-width (and data-print-height) of an enclosing element, for a chart that
+ * shares its line with its table on paper.
  */
 (function () {
   "use strict";
@@ -59,15 +61,31 @@
     });
   }
 
+  function printSize(el) {
+    var holder = el.closest("[data-print-width]");
+    var figure = readFigure(el) || {};
+    var height = (figure.layout || {}).height || null;
+    if (!holder) {
+      return { width: PRINT_WIDTH, height: height };
+    }
+    return {
+      width: Number(holder.getAttribute("data-print-width")) || PRINT_WIDTH,
+      height: Number(holder.getAttribute("data-print-height")) || height
+    };
+  }
+
   function beforePrint() {
     drawn().forEach(function (el) {
-      window.Plotly.relayout(el, { width: PRINT_WIDTH, autosize: false });
+      var size = printSize(el);
+      window.Plotly.relayout(el, { width: size.width, height: size.height, autosize: false });
     });
   }
 
   function afterPrint() {
     drawn().forEach(function (el) {
-      window.Plotly.relayout(el, { width: null, autosize: true });
+      var figure = readFigure(el) || {};
+      var height = (figure.layout || {}).height || null;
+      window.Plotly.relayout(el, { width: null, height: height, autosize: true });
     });
   }
 
