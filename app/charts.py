@@ -119,6 +119,8 @@ def bar_figure(
     The bar at index ``highlight`` is drawn in the accent colour, the others muted.
     """
     colours = [ACCENT if i == highlight else MUTED for i in range(len(values))]
+    # The other bars are hatched too, so that the highlighted one stands out in black and white.
+    hatches = ["" if i == highlight else "/" for i in range(len(values))]
     layout = _base_layout(height=80 + 64 * max(len(values), 1))
     layout["margin"] = {"l": 8, "r": 48, "t": 16, "b": 40, "pad": 4}
     layout["bargap"] = 0.35
@@ -140,7 +142,10 @@ def bar_figure(
                 "x": list(values),
                 "y": [wrap_label(label) for label in labels],
                 "customdata": list(labels),
-                "marker": {"color": colours},
+                "marker": {
+                    "color": colours,
+                    "pattern": {"shape": hatches, "fgcolor": "#ffffff", "size": 6},
+                },
                 "text": list(values),
                 "texttemplate": "%{x:.1f}",
                 "textposition": "outside",

@@ -8,6 +8,7 @@ shared or exported copy can never carry words typed by the respondent.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,9 @@ def render_pdf(html: str, static_folder: str) -> bytes:
     # Imported here: WeasyPrint loads Pango when imported, which only this view needs.
     from weasyprint import CSS, HTML
 
+    # The page's stylesheets hold rules for browsers (media queries, vendor selectors) that
+    # WeasyPrint skips with a warning each: keep its errors only.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
     static = Path(static_folder)
     sheets = [CSS(filename=str(static / name)) for name in (*PDF_STYLESHEETS, PDF_STYLESHEET)]
     document = HTML(string=html, url_fetcher=_no_fetch)

@@ -13,6 +13,7 @@
   "use strict";
 
   var PRINT_WIDTH = 640; // CSS pixels: about 17 cm, the text width of an A4 page
+  var MIN_POLAR_HEIGHT = 240;
   var lang = (document.documentElement.getAttribute("lang") || "fr").slice(0, 2);
   var config = {
     responsive: true,
@@ -35,12 +36,27 @@
     }
   }
 
+  // A radar keeps its circle round: on a narrow screen, drop the height the circle cannot use.
+  function fitPolar(el, layout) {
+    if (!layout.polar || !layout.height) {
+      return;
+    }
+    var margin = layout.margin || {};
+    var side = el.clientWidth - (margin.l || 0) - (margin.r || 0);
+    var needed = side + (margin.t || 0) + (margin.b || 0) + 16;
+    if (side > 0 && needed < layout.height) {
+      layout.height = Math.max(needed, MIN_POLAR_HEIGHT);
+    }
+  }
+
   function draw(el) {
     var figure = readFigure(el);
     if (!figure || !window.Plotly) {
       el.setAttribute("data-drawn", "false");
       return;
     }
+    figure.layout = figure.layout || {};
+    fitPolar(el, figure.layout);
     window.Plotly.newPlot(el, figure.data || [], figure.layout || {}, config).then(
       function () {
         el.setAttribute("data-drawn", "true");
