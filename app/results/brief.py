@@ -21,6 +21,7 @@ from app.questionnaire import Questionnaire
 from app.results import downloads
 
 TOP_COUNT = 3
+LINE_LENGTH = 150  # characters of a top recommendation's one line on the synthesis page
 # The page's own stylesheets, in the order base.html and show.html link them; print rules apply
 # (WeasyPrint lays out for print), brief-pdf.css adds what only the PDF needs.
 PDF_STYLESHEETS = ("css/app.css", "css/print.css", "css/charts.css", "css/results.css")
@@ -34,6 +35,14 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Ý«“\"(])")
 def first_sentence(text: str) -> str:
     """Return the first sentence of a text (the whole text if it has only one)."""
     return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+
+
+def one_line(text: str, length: int = LINE_LENGTH) -> str:
+    """Return a text's first sentence, cut after a word with « … » if longer than length."""
+    sentence = first_sentence(text)
+    if len(sentence) <= length:
+        return sentence
+    return sentence[:length].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def profile_parts(diagnostic: Diagnostic, questionnaire: Questionnaire, lang: str) -> list[str]:
@@ -59,7 +68,7 @@ def top_recommendations(report: dict[str, Any], count: int = TOP_COUNT) -> list[
             "id": rec["id"],
             "title": rec["title"],
             "priority": rec["priority"],
-            "line": first_sentence(rec.get("text") or ""),
+            "line": one_line(rec.get("text") or ""),
         }
         for rec in report["recommendations"][:count]
     ]

@@ -35,6 +35,8 @@ bp = Blueprint("results", __name__, url_prefix="/resultat")
 
 POSITIONING_CHART_ID = "chart-positionings"
 LOGICS_CHART_ID = "chart-logics"
+# CSS pixels of a chart on paper, beside its reading and table (55 % of an A4 text width).
+PRINT_WIDTH = 360
 
 
 def _find(token: str) -> Diagnostic:
@@ -110,6 +112,8 @@ def chart_context(report: dict[str, Any]) -> dict[str, Any]:
         "positioning_chart": {
             "id": POSITIONING_CHART_ID,
             "caption": _("Scores des trois positionnements, sur 100"),
+            "print_width": PRINT_WIDTH,
+            "print_height": 300,
             "figure": charts.positioning_figure(report, name=_("Positionnements")),
             "headers": [_("Positionnement"), headers_score],
             "rows": _chart_rows(report, [(d, report["scores"][d]) for d in report["scores"]]),
@@ -117,6 +121,8 @@ def chart_context(report: dict[str, Any]) -> dict[str, Any]:
         "logics_chart": {
             "id": LOGICS_CHART_ID,
             "caption": _("Scores des trois logiques d'action, sur 100"),
+            "print_width": PRINT_WIDTH,
+            "print_height": 260,
             "figure": charts.logics_figure(report, name=_("Logiques d'action")),
             "headers": [_("Logique d'action"), headers_score],
             "rows": _chart_rows(report, logics),
