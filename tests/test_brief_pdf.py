@@ -16,11 +16,14 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
 from pypdf import PdfReader
 
 from app import charts
+from app import questionnaire as qn
 from app.results import svg
 from tests.factories import EXAMPLE_A, EXAMPLE_EIGHT
+from tests.strategies import answer_sets
 from tests.test_results import make_diagnostic, stored_report
 
 A4 = (595.28, 841.89)  # points
@@ -118,6 +121,34 @@ def test_brief_of_eight_recommendations(app: Flask, client: FlaskClient, token_e
     for index in range(count - 1):
         ratio = fill_ratio(reader, index)
         assert ratio >= 0.5, f"page {index + 1} is only {ratio:.0%} full"
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=5,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(answers=answer_sets(qn.current()))
+def test_any_result_keeps_its_synthesis_on_page_one(
+    app: Flask, client: FlaskClient, answers: dict[str, Any]
+) -> None:
+    """Whatever the answers, in either language: the proposal closes page one, the partners
+    open page two, and no page but the last is less than half full."""
+    token = make_diagnostic(app, answers)
+    for lang, proposal, partners in (
+        ("fr", "Ce que propose le service", "Vos partenaires"),
+        ("en", "What the international relations service proposes", "Your partners"),
+    ):
+        reader = pdf_of(client, token, f"?lang={lang}")
+        texts = page_texts(reader)
+        if stored_report(app, token, lang)["recommendations"]:
+            assert proposal in texts[0], (lang, texts[1][:200])
+        assert texts[1].startswith(partners), (lang, texts[1][:200])
+        for index in range(len(texts) - 1):
+            ratio = fill_ratio(reader, index)
+            assert ratio >= 0.5, f"{lang}: page {index + 1} of {len(texts)} is {ratio:.0%} full"
 
 
 def test_brief_in_english(app: Flask, client: FlaskClient) -> None:
