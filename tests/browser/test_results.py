@@ -7,6 +7,7 @@ import io
 import re
 from typing import Any
 
+import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
@@ -114,18 +115,44 @@ def test_result_page_prints_to_a_clean_a4_pdf(page: Page, completed_token: str) 
         assert abs(height - A4_POINTS[1]) < 2, (width, height)
 
 
-def test_printed_brief_of_eight_recommendations(page: Page, live_app: Flask) -> None:
+PRINT_TEXTS = {
+    "fr": {
+        "link": "Télécharger la synthèse (PDF)",
+        "synthesis": "L'essentiel",
+        "profile": "Profil : Commune",
+        "proposal": "Ce que propose le service des relations internationales",
+        "partners": "Vos partenaires",
+        "peers": "Vous et des collectivités comparables",
+        "date": r"Résultat établi le (\d{1,2} \w+ \d{4})",
+        "footer": "résultat du {date}",
+    },
+    "en": {
+        "link": "Download the brief (PDF)",
+        "synthesis": "At a glance",
+        "profile": "Profile: Municipality (commune)",
+        "proposal": "What the international relations service proposes",
+        "partners": "Your partners",
+        "peers": None,
+        "date": r"Result established on (\w+ \d{1,2}, \d{4})",
+        "footer": "result of {date}",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", sorted(PRINT_TEXTS))
+def test_printed_brief_of_eight_recommendations(page: Page, live_app: Flask, lang: str) -> None:
     """Printed from Chromium: the synthesis alone on page one, partners on page two, no page
     under half full but the last, page numbers and the result's date on every page."""
+    words = PRINT_TEXTS[lang]
     with live_app.app_context():
-        _diagnostic, token = completed_diagnostic(get_session(), EXAMPLE_EIGHT, share=False)
-        stored = services.current_result(get_session(), _diagnostic)
+        diagnostic, token = completed_diagnostic(get_session(), EXAMPLE_EIGHT, share=False)
+        stored = services.current_result(get_session(), diagnostic)
         assert stored is not None
-        recommendations = stored.payload["fr"]["recommendations"]
+        recommendations = stored.payload[lang]["recommendations"]
     assert len(recommendations) == 8
-    page.goto(f"/resultat/{token}")
+    page.goto(f"/resultat/{token}?lang={lang}")
     assert_charts_drawn(page)
-    expect(page.locator("a[data-brief-pdf]")).to_have_text("Télécharger la synthèse (PDF)")
+    expect(page.locator("a[data-brief-pdf]")).to_have_text(str(words["link"]))
 
     page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
     page.emulate_media(media="print")
@@ -135,23 +162,24 @@ def test_printed_brief_of_eight_recommendations(page: Page, live_app: Flask) -> 
     count = len(texts)
     assert 3 <= count <= 7, f"{count} printed pages for eight recommendations"
     first = texts[0]
-    assert "L'essentiel" in first
-    assert "Profil : Commune" in first
+    assert words["synthesis"] in first
+    assert words["profile"] in first
     for rec in recommendations[:3]:
         assert normalise(rec["title"]) in first, rec["id"]
-    assert "Ce que propose le service des relations internationales" in first
-    assert "Vos partenaires" not in first
-    assert "Vos partenaires" in texts[1]
-    if page.locator("#comparaison").count():
-        assert "Vous et des collectivités comparables" in texts[1]
+    assert words["proposal"] in first
+    assert words["partners"] not in first
+    assert str(words["partners"]) in texts[1]
+    if words["peers"] and page.locator("#comparaison").count():
+        assert str(words["peers"]) in texts[1]
     annex = " ".join(texts[1:])
     for rec in recommendations:
         assert normalise(rec["title"]) in annex, rec["id"]
-    date = re.search(r"Résultat établi le (\d{1,2} \w+ \d{4})", first)
-    assert date
+    date = re.search(str(words["date"]), first)
+    assert date, first[:300]
+    footer = str(words["footer"]).format(date=date.group(1))
     for number, text in enumerate(texts, start=1):
         assert re.search(rf"(?<!\d){number} ?/ ?{count}(?!\d)", text), f"no number on {number}"
-        assert f"résultat du {date.group(1)}" in text, f"no date on page {number}"
+        assert footer in text, f"no date on page {number}"
     for index in range(count - 1):
         ratio = fill_ratio(reader, index)
         assert ratio >= 0.5, f"printed page {index + 1} is only {ratio:.0%} full"
