@@ -14,10 +14,16 @@ from playwright.sync_api import Page
 from app.db import get_session
 from tests.browser.conftest import assert_charts_drawn
 from tests.browser.legibility import keep_screenshot, legibility_problems
-from tests.factories import EXAMPLE_B, EXAMPLE_EIGHT, completed_diagnostic
+from tests.factories import EXAMPLE_A, EXAMPLE_B, EXAMPLE_EIGHT, completed_diagnostic
+from tests.test_results import EXAMPLE_WARNINGS
 
 WIDTHS = [1280, 390]
-RESULTS = {"eight-fr": (EXAMPLE_EIGHT, "fr"), "region-en": (EXAMPLE_B, "en")}
+RESULTS = {
+    "eight-fr": (EXAMPLE_EIGHT, "fr"),
+    "region-en": (EXAMPLE_B, "en"),
+    "warnings-fr": (EXAMPLE_WARNINGS, "fr"),
+    "no-partner-en": ({**EXAMPLE_A, "partner_countries": []}, "en"),
+}
 
 
 def result_token(app: Flask, answers: dict[str, Any], lang: str) -> str:
