@@ -88,6 +88,11 @@ def test_brief_of_eight_recommendations(app: Flask, client: FlaskClient, token_e
     count = len(texts)
 
     assert 3 <= count <= 6, f"{count} pages for eight recommendations"
+    catalog = reader.trailer["/Root"]
+    assert catalog["/Lang"] == "fr"
+    assert "/StructTreeRoot" in catalog, "the PDF is not tagged for screen readers"
+    assert reader.metadata is not None
+    assert reader.metadata.title == "Votre résultat – Autodiagnostic AICT économique"
     for page in reader.pages:
         assert abs(float(page.mediabox.width) - A4[0]) < 1
         assert abs(float(page.mediabox.height) - A4[1]) < 1
@@ -155,8 +160,10 @@ def test_brief_in_english(app: Flask, client: FlaskClient) -> None:
     token = make_diagnostic(app, EXAMPLE_A)
     stored = stored_report(app, token, "en")
 
-    texts = page_texts(pdf_of(client, token, "?lang=en"))
+    reader = pdf_of(client, token, "?lang=en")
+    texts = page_texts(reader)
 
+    assert reader.trailer["/Root"]["/Lang"] == "en"
     first = texts[0]
     assert "At a glance" in first
     assert "Profile: Municipality (commune)" in first

@@ -102,7 +102,8 @@ def render_pdf(html: str, static_folder: str) -> bytes:
     static = Path(static_folder)
     sheets = [CSS(filename=str(static / name)) for name in (*PDF_STYLESHEETS, PDF_STYLESHEET)]
     document = HTML(string=html, url_fetcher=_no_fetch)
-    pdf: bytes = document.write_pdf(stylesheets=sheets)
+    # A tagged PDF (headings, lists, tables) that screen readers can follow, in the page's language.
+    pdf: bytes = document.write_pdf(stylesheets=sheets, pdf_tags=True)
     return pdf
 
 
