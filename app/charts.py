@@ -27,6 +27,8 @@ GRID = "#d0d6de"
 TEXT = "#161616"
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 LABEL_WIDTH = 24  # characters per line of an axis label
+# A radar's labels sit beside its circle: narrower lines leave the circle room on a phone.
+RADAR_LABEL_WIDTH = 16
 
 
 def wrap_label(text: str, width: int = LABEL_WIDTH) -> str:
@@ -61,14 +63,16 @@ def radar_figure(
     labels: Sequence[str], values: Sequence[float], *, name: str, unit: str = "/ 100"
 ) -> Figure:
     """Return a closed radar (``scatterpolar``) of values on the 0–100 scale, one axis per label."""
-    theta = [wrap_label(label) for label in labels]
-    layout = _base_layout(height=400)
-    layout["margin"] = {"l": 96, "r": 96, "t": 72, "b": 56, "pad": 0}
+    theta = [wrap_label(label, RADAR_LABEL_WIDTH) for label in labels]
+    layout = _base_layout(height=360)
+    # Room for three lines of label above the circle and on each side of it (a 390 px screen
+    # still keeps a circle of about 130 px).
+    layout["margin"] = {"l": 112, "r": 112, "t": 64, "b": 40, "pad": 0}
     layout["polar"] = {
         "bgcolor": "#ffffff",
         "radialaxis": {
             "range": list(SCORE_RANGE),
-            "tickvals": [0, 25, 50, 75, 100],
+            "tickvals": [25, 50, 75, 100],
             "angle": 90,
             "tickangle": 90,
             "gridcolor": GRID,
@@ -80,6 +84,7 @@ def radar_figure(
             "rotation": 90,
             "gridcolor": GRID,
             "linecolor": GRID,
+            "tickfont": {"size": 12},
         },
     }
     return {
@@ -116,6 +121,8 @@ def bar_figure(
     The bar at index ``highlight`` is drawn in the accent colour, the others muted.
     """
     colours = [ACCENT if i == highlight else MUTED for i in range(len(values))]
+    # The other bars are hatched too, so that the highlighted one stands out in black and white.
+    hatches = ["" if i == highlight else "/" for i in range(len(values))]
     layout = _base_layout(height=80 + 64 * max(len(values), 1))
     layout["margin"] = {"l": 8, "r": 48, "t": 16, "b": 40, "pad": 4}
     layout["bargap"] = 0.35
@@ -137,7 +144,10 @@ def bar_figure(
                 "x": list(values),
                 "y": [wrap_label(label) for label in labels],
                 "customdata": list(labels),
-                "marker": {"color": colours},
+                "marker": {
+                    "color": colours,
+                    "pattern": {"shape": hatches, "fgcolor": "#ffffff", "size": 6},
+                },
                 "text": list(values),
                 "texttemplate": "%{x:.1f}",
                 "textposition": "outside",

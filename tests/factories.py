@@ -56,3 +56,8 @@ def completed_diagnostic(
     services.save_answers(session, diagnostic, dict(answers), diagnostic.current_step)
     services.complete(session, diagnostic, share_anonymised=share)
     return diagnostic, token
+
+
+# Example A with one partner country and well-informed élus: eight recommendations, none
+# a warning (the printed brief's test case: a synthesis page, then partners and an annex).
+EXAMPLE_EIGHT: dict[str, Any] = {**EXAMPLE_A, "partner_countries": ["DE"], "elected_awareness": 4}

@@ -718,3 +718,71 @@ def test_score_text_uses_the_page_locale(app: Flask) -> None:
     with app.test_request_context("/"):
         assert score_text(48.44) == "48,4"
         assert score_text(0) == "0,0"
+
+
+# --- the synthesis (first printed page) and the PDF link ---------------------------------------
+
+
+def test_result_page_opens_with_the_synthesis(app: Flask, client: FlaskClient) -> None:
+    token = make_diagnostic(app, EXAMPLE_A)
+    stored = stored_report(app, token)
+
+    html = client.get(f"/resultat/{token}").get_data(as_text=True)
+
+    synthesis = section(html, "synthese")
+    assert html.index('id="synthese"') < html.index('id="partenaires"')
+    assert html.index('id="partenaires"') < html.index('id="recommandations"')
+    assert html.index('id="recommandations"') < html.index('id="positionnement-dominant"')
+    text = text_of(synthesis)
+    assert (
+        f"Profil{NBSP}: Commune · De 100 000 à 500 000 habitants · "
+        "Auvergne-Rhône-Alpes · 2 pays partenaires"
+    ) in text
+    label = stored["labels"][stored["dominant"]]
+    assert f"Positionnement dominant{NBSP}: «{NBSP}{label}{NBSP}» (49,1{NBSP}/{NBSP}100)." in text
+    assert 'id="chart-positionings"' in synthesis
+    top = re.findall(r'data-top-recommendation-id="([^"]+)"', synthesis)
+    assert top == [r["id"] for r in stored["recommendations"][:3]]
+    for rec in stored["recommendations"][:3]:
+        assert rec["title"] in text
+        assert f'href="#rec-{rec["id"]}-title"' in synthesis
+        first_sentence = rec["text"].split(". ")[0]
+        assert first_sentence in text
+    assert "Ce que propose le service des relations internationales" in text
+    first_action = stored["recommendations"][0]["title"]
+    assert f"chantiers suivants{NBSP}: {first_action[:1].lower()}{first_action[1:]}" in text
+    assert "data-recommendation-id" not in synthesis
+
+
+def test_no_partner_is_never_shown_as_empty_quotes(app: Flask, client: FlaskClient) -> None:
+    token = make_diagnostic(app, {**EXAMPLE_A, "partner_countries": []})
+
+    text = text_of(client.get(f"/resultat/{token}").get_data(as_text=True))
+
+    assert "Vous n'avez indiqué aucun pays partenaire pour l'instant." in text
+    assert not re.search(r"«[\s\u00a0\u202f]*»", text)
+    assert "pays partenaire" not in text.split("L'essentiel")[1].split("Positionnement")[0]
+
+
+def test_result_page_links_to_the_pdf_brief(client: FlaskClient, token_a: str) -> None:
+    html = client.get(f"/resultat/{token_a}").get_data(as_text=True)
+
+    (link,) = parse(html).find("a", data_brief_pdf="")
+    assert link["href"] == f"/resultat/{token_a}/synthese.pdf"
+    assert "Télécharger la synthèse (PDF)" in html
+    response = client.get(link["href"])
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="synthese-aict.pdf"'
+
+
+def test_english_synthesis(app: Flask, client: FlaskClient, english_catalogue: None) -> None:
+    token = make_diagnostic(app, EXAMPLE_A)
+
+    text = text_of(client.get(f"/resultat/{token}?lang=en").get_data(as_text=True))
+
+    assert "At a glance" in text
+    assert "Profile: Municipality (commune) · 100,000 to 500,000 inhabitants" in text
+    assert "The priority recommendations" in text
+    assert "What the international relations service proposes" in text
+    assert "Download the brief (PDF)" in text

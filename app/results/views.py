@@ -1,4 +1,4 @@
-"""Views of the results blueprint: the result page, the respondent's downloads and the deletion.
+"""Views of the results blueprint: the result page, its PDF brief, the downloads and the deletion.
 
 The page shows the result exactly as it was stored when the diagnostic was completed (the
 payload in the page's language), so it never changes when the questionnaire evolves.
@@ -9,11 +9,20 @@ from __future__ import annotations
 from typing import Any
 
 from babel.numbers import get_decimal_symbol
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 
 from app import charts, services
 from app.admin import queries
@@ -21,12 +30,14 @@ from app.core.report import Report
 from app.db import get_session
 from app.i18n import current_lang
 from app.models import Diagnostic, Result
-from app.results import downloads
+from app.results import brief, downloads, svg
 
 bp = Blueprint("results", __name__, url_prefix="/resultat")
 
 POSITIONING_CHART_ID = "chart-positionings"
 LOGICS_CHART_ID = "chart-logics"
+# CSS pixels of a chart on paper, beside its reading and table (55 % of an A4 text width).
+PRINT_WIDTH = 360
 
 
 def _find(token: str) -> Diagnostic:
@@ -100,12 +111,18 @@ def chart_context(report: Report) -> dict[str, Any]:
         "logics_gap": _gap(logics),
         "positioning_chart": {
             "id": POSITIONING_CHART_ID,
+            "caption": _("Scores des trois positionnements, sur 100"),
+            "print_width": PRINT_WIDTH,
+            "print_height": 300,
             "figure": charts.positioning_figure(report, name=_("Positionnements")),
             "headers": [_("Positionnement"), headers_score],
             "rows": _chart_rows(report, list(report.scores.items())),
         },
         "logics_chart": {
             "id": LOGICS_CHART_ID,
+            "caption": _("Scores des trois logiques d'action, sur 100"),
+            "print_width": PRINT_WIDTH,
+            "print_height": 260,
             "figure": charts.logics_figure(report, name=_("Logiques d'action")),
             "headers": [_("Logique d'action"), headers_score],
             "rows": _chart_rows(report, logics),
@@ -156,26 +173,49 @@ def _first_section_id(diagnostic: Diagnostic) -> str:
     return services.questionnaire_of(diagnostic).sections[0].id
 
 
+def _page_context(token: str, diagnostic: Diagnostic, result: Result) -> dict[str, Any]:
+    """Return what the result page and its PDF brief are rendered from."""
+    report = stored_report(result)
+    lang = current_lang()
+    top = brief.top_recommendations(report)
+    return {
+        "token": token,
+        "report": report,
+        "result": result,
+        "result_date": format_date(result.created_at, format="long"),
+        "edit_section_id": _first_section_id(diagnostic),
+        "priority_labels": {key: str(label) for key, label in downloads.PRIORITY_LABELS.items()},
+        "peers": _peers(diagnostic),
+        "tip": tip_context(report),
+        "partner_rows": partner_rows(report),
+        "profile": brief.profile_parts(diagnostic, services.questionnaire_of(diagnostic), lang),
+        "dominant_summary": brief.first_sentence(report["descriptions"][report["dominant"]]),
+        "top_recommendations": top,
+        "proposed_actions": brief.proposed_actions(top),
+        "score_text": score_text,
+        "plural_count": plural_count,
+        **chart_context(report),
+    }
+
+
 @bp.get("/<token>")
 def show(token: str) -> str:
-    """Render the stored result: scores, charts, explanations, recommendations, partners."""
+    """Render the stored result: the synthesis first, then partners, recommendations, details."""
     diagnostic, result = _completed(token)
-    report = stored_report(result)
-    return render_template(
-        "results/show.html",
-        token=token,
-        report=report,
-        result=result,
-        result_date=format_date(result.created_at, format="long"),
-        edit_section_id=_first_section_id(diagnostic),
-        priority_labels={key: str(label) for key, label in downloads.PRIORITY_LABELS.items()},
-        peers=_peers(diagnostic),
-        tip=tip_context(report),
-        partner_rows=partner_rows(report),
-        score_text=score_text,
-        plural_count=plural_count,
-        **chart_context(report),
-    )
+    return render_template("results/show.html", **_page_context(token, diagnostic, result))
+
+
+@bp.get("/<token>/synthese.pdf")
+def brief_pdf(token: str) -> Response:
+    """Send the brief for élus as a PDF made on the server, charts drawn as SVG."""
+    diagnostic, result = _completed(token)
+    context = _page_context(token, diagnostic, result)
+    context["svgs"] = {
+        spec["id"]: svg.figure_svg(spec["figure"], spec["caption"], score_text, spec["id"])
+        for spec in (context["positioning_chart"], context["logics_chart"])
+    }
+    html = render_template("results/brief.html", **context)
+    return brief.pdf_response(html, current_app.static_folder or "", lang=current_lang())
 
 
 def _export_data(token: str) -> dict[str, Any]:

@@ -3,13 +3,20 @@ recommendations as the JSON API, and a clean A4 print."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
+import pytest
+from flask import Flask
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
+from app import services
+from app.db import get_session
 from tests.browser.conftest import assert_charts_drawn, assert_charts_have_data_tables
-from tests.factories import EXAMPLE_A
+from tests.factories import EXAMPLE_A, EXAMPLE_EIGHT, completed_diagnostic
+from tests.test_brief_pdf import fill_ratio, normalise, page_texts
 
 A4_POINTS = (595.0, 842.0)  # width, height of an A4 page in PDF points
 PRINTABLE_WIDTH_PX = 680  # 210 mm less two 15 mm margins, at 96 CSS pixels per inch
@@ -106,3 +113,73 @@ def test_result_page_prints_to_a_clean_a4_pdf(page: Page, completed_token: str) 
     for width, height in boxes:
         assert abs(width - A4_POINTS[0]) < 2, (width, height)
         assert abs(height - A4_POINTS[1]) < 2, (width, height)
+
+
+PRINT_TEXTS = {
+    "fr": {
+        "link": "Télécharger la synthèse (PDF)",
+        "synthesis": "L'essentiel",
+        "profile": "Profil : Commune",
+        "proposal": "Ce que propose le service des relations internationales",
+        "partners": "Vos partenaires",
+        "peers": "Vous et des collectivités comparables",
+        "date": r"Résultat établi le (\d{1,2} \w+ \d{4})",
+        "footer": "résultat du {date}",
+    },
+    "en": {
+        "link": "Download the brief (PDF)",
+        "synthesis": "At a glance",
+        "profile": "Profile: Municipality (commune)",
+        "proposal": "What the international relations service proposes",
+        "partners": "Your partners",
+        "peers": None,
+        "date": r"Result established on (\w+ \d{1,2}, \d{4})",
+        "footer": "result of {date}",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", sorted(PRINT_TEXTS))
+def test_printed_brief_of_eight_recommendations(page: Page, live_app: Flask, lang: str) -> None:
+    """Printed from Chromium: the synthesis alone on page one, partners on page two, no page
+    under half full but the last, page numbers and the result's date on every page."""
+    words = PRINT_TEXTS[lang]
+    with live_app.app_context():
+        diagnostic, token = completed_diagnostic(get_session(), EXAMPLE_EIGHT, share=False)
+        stored = services.current_result(get_session(), diagnostic)
+        assert stored is not None
+        recommendations = stored.payload[lang]["recommendations"]
+    assert len(recommendations) == 8
+    page.goto(f"/resultat/{token}?lang={lang}")
+    assert_charts_drawn(page)
+    expect(page.locator("a[data-brief-pdf]")).to_have_text(str(words["link"]))
+
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    page.emulate_media(media="print")
+    reader = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
+
+    texts = page_texts(reader)
+    count = len(texts)
+    assert 3 <= count <= 7, f"{count} printed pages for eight recommendations"
+    first = texts[0]
+    assert words["synthesis"] in first
+    assert words["profile"] in first
+    for rec in recommendations[:3]:
+        assert normalise(rec["title"]) in first, rec["id"]
+    assert words["proposal"] in first
+    assert words["partners"] not in first
+    assert str(words["partners"]) in texts[1]
+    if words["peers"] and page.locator("#comparaison").count():
+        assert str(words["peers"]) in texts[1]
+    annex = " ".join(texts[1:])
+    for rec in recommendations:
+        assert normalise(rec["title"]) in annex, rec["id"]
+    date = re.search(str(words["date"]), first)
+    assert date, first[:300]
+    footer = str(words["footer"]).format(date=date.group(1))
+    for number, text in enumerate(texts, start=1):
+        assert re.search(rf"(?<!\d){number} ?/ ?{count}(?!\d)", text), f"no number on {number}"
+        assert footer in text, f"no date on page {number}"
+    for index in range(count - 1):
+        ratio = fill_ratio(reader, index)
+        assert ratio >= 0.5, f"printed page {index + 1} is only {ratio:.0%} full"

@@ -5,12 +5,15 @@
  *   <script type="application/json" id="ID-data">{"data": [...], "layout": {...}}</script>
  * Each drawn chart gets data-drawn="true"; a chart whose JSON cannot be read gets
  * data-drawn="false" and keeps its data table, which always carries the same figures.
- * Before printing, charts are redrawn at a fixed width so that they fit an A4 page.
+ * Before printing, charts are redrawn at a fixed width so that they fit an A4 page: PRINT_WIDTH,
+ * or the data-print-width (and data-print-height) of an enclosing element, for a chart that
+ * shares its line with its table on paper.
  */
 (function () {
   "use strict";
 
   var PRINT_WIDTH = 640; // CSS pixels: about 17 cm, the text width of an A4 page
+  var MIN_POLAR_HEIGHT = 240;
   var lang = (document.documentElement.getAttribute("lang") || "fr").slice(0, 2);
   var config = {
     responsive: true,
@@ -33,12 +36,27 @@
     }
   }
 
+  // A radar keeps its circle round: on a narrow screen, drop the height the circle cannot use.
+  function fitPolar(el, layout) {
+    if (!layout.polar || !layout.height) {
+      return;
+    }
+    var margin = layout.margin || {};
+    var side = el.clientWidth - (margin.l || 0) - (margin.r || 0);
+    var needed = side + (margin.t || 0) + (margin.b || 0) + 16;
+    if (side > 0 && needed < layout.height) {
+      layout.height = Math.max(needed, MIN_POLAR_HEIGHT);
+    }
+  }
+
   function draw(el) {
     var figure = readFigure(el);
     if (!figure || !window.Plotly) {
       el.setAttribute("data-drawn", "false");
       return;
     }
+    figure.layout = figure.layout || {};
+    fitPolar(el, figure.layout);
     window.Plotly.newPlot(el, figure.data || [], figure.layout || {}, config).then(
       function () {
         el.setAttribute("data-drawn", "true");
@@ -59,15 +77,31 @@
     });
   }
 
+  function printSize(el) {
+    var holder = el.closest("[data-print-width]");
+    var figure = readFigure(el) || {};
+    var height = (figure.layout || {}).height || null;
+    if (!holder) {
+      return { width: PRINT_WIDTH, height: height };
+    }
+    return {
+      width: Number(holder.getAttribute("data-print-width")) || PRINT_WIDTH,
+      height: Number(holder.getAttribute("data-print-height")) || height
+    };
+  }
+
   function beforePrint() {
     drawn().forEach(function (el) {
-      window.Plotly.relayout(el, { width: PRINT_WIDTH, autosize: false });
+      var size = printSize(el);
+      window.Plotly.relayout(el, { width: size.width, height: size.height, autosize: false });
     });
   }
 
   function afterPrint() {
     drawn().forEach(function (el) {
-      window.Plotly.relayout(el, { width: null, autosize: true });
+      var figure = readFigure(el) || {};
+      var height = (figure.layout || {}).height || null;
+      window.Plotly.relayout(el, { width: null, height: height, autosize: true });
     });
   }
 

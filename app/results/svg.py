@@ -1,0 +1,220 @@
+"""Static SVG drawings of the result page's Plotly figures, for the server-made PDF.
+
+WeasyPrint runs no JavaScript, so the PDF cannot use Plotly. These functions read the very
+figure dicts of ``app/charts.py`` (``{"data": [...], "layout": {...}}``) and draw the two figure
+types of the result page: a radar (``scatterpolar``) and horizontal bars (``bar`` with
+``orientation="h"``). Every mark carries its value as text and the drawing relies on shades and a
+hatching, never on colour alone, so it reads in black and white.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from html import escape
+from typing import Any
+
+from markupsafe import Markup
+
+from app.charts import ACCENT, GRID, MUTED, TEXT
+
+Figure = dict[str, Any]
+Number = Callable[[float], str]
+
+FONT = "DejaVu Sans, sans-serif"
+FONT_SIZE = 12
+LINE_HEIGHT = 15
+CHAR_WIDTH = 7.6  # widest average advance of DejaVu Sans (bold) at FONT_SIZE, to lay out labels
+WIDTH = 520
+
+
+def _one_decimal(value: float) -> str:
+    """Return a value with one decimal and a point (the default number format)."""
+    return f"{value:.1f}"
+
+
+def _tick(value: float, number: Number) -> str:
+    """Return an axis tick as a whole number when it is one (« 25 », not « 25,0 »)."""
+    return str(int(value)) if float(value).is_integer() else number(value)
+
+
+def _lines(label: str) -> list[str]:
+    """Return the lines of a label wrapped with Plotly's ``<br>``."""
+    return [part for part in str(label).split("<br>") if part] or [""]
+
+
+def _text(
+    x: float, y: float, lines: Sequence[str], *, anchor: str = "middle", bold: bool = False
+) -> str:
+    """Return an SVG text of one or more lines, the first baseline at y."""
+    weight = ' font-weight="bold"' if bold else ""
+    spans = "".join(
+        f'<tspan x="{x:.1f}" dy="{0 if i == 0 else LINE_HEIGHT}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{weight}>{spans}</text>'
+
+
+def _svg(width: float, height: float, title: str, ident: str, body: list[str]) -> Markup:
+    """Return a whole SVG document: accessible name, hatching pattern, font, body."""
+    defs = (
+        f'<defs><pattern id="{ident}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)">'
+        f'<rect width="6" height="6" fill="#ffffff"/>'
+        f'<line x1="0" y1="0" x2="0" y2="6" stroke="{MUTED}" stroke-width="3"/>'
+        "</pattern></defs>"
+    )
+    return Markup(  # noqa: S704 - every text inside is escaped above
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="{escape(title)}" '
+        f'font-family="{FONT}" font-size="{FONT_SIZE}" fill="{TEXT}">'
+        f"<title>{escape(title)}</title>{defs}{''.join(body)}</svg>"
+    )
+
+
+def radar_svg(
+    figure: Figure, title: str, number: Number = _one_decimal, ident: str = "chart"
+) -> Markup:
+    """Return a radar of the figure's first ``scatterpolar`` trace, values written at each point."""
+    trace = figure["data"][0]
+    polar = figure["layout"].get("polar", {})
+    low, high = polar.get("radialaxis", {}).get("range", [0, 100])
+    ticks = polar.get("radialaxis", {}).get("tickvals", [low, high])
+    rotation = float(polar.get("angularaxis", {}).get("rotation", 90))
+    sign = -1.0 if polar.get("angularaxis", {}).get("direction") == "clockwise" else 1.0
+    values, labels = list(trace["r"]), list(trace["theta"])
+    if len(values) > 1 and labels[0] == labels[-1]:
+        values, labels = values[:-1], labels[:-1]
+    count = max(len(values), 1)
+    label_lines = [_lines(label) for label in labels]
+    widest = max((len(line) for lines in label_lines for line in lines), default=0)
+    # Labels sit above or below their point (beside it only on a horizontal axis): the radius
+    # leaves room for half a label on each side.
+    width = float(WIDTH)
+    radius = max(min(150.0, (width / 2 - 12 - widest * CHAR_WIDTH / 2) / 0.87), 60.0)
+    tallest = max((len(lines) for lines in label_lines), default=1)
+    cx, cy = width / 2, 20 + tallest * LINE_HEIGHT + radius
+    height = cy + radius * 0.5 + 28 + tallest * LINE_HEIGHT
+
+    def point(index: int, value: float) -> tuple[float, float]:
+        angle = math.radians(rotation + sign * 360.0 * index / count)
+        share = (value - low) / (high - low) if high > low else 0.0
+        return cx + radius * share * math.cos(angle), cy - radius * share * math.sin(angle)
+
+    def ring(value: float) -> str:
+        return " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, value) for i in range(count)))
+
+    body = [
+        f'<polygon points="{ring(t)}" fill="none" stroke="{GRID}" stroke-width="1"/>'
+        for t in ticks
+        if t > low
+    ]
+    for i in range(count):
+        x, y = point(i, high)
+        body.append(
+            f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
+        )
+    body += [
+        _text(cx + 4, point(0, t)[1] + 4, [_tick(t, number)], anchor="start")
+        for t in ticks
+        if t > low and count
+    ]
+    outline = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, v) for i, v in enumerate(values)))
+    body.append(
+        f'<polygon points="{outline}" fill="url(#{ident}-hatch)" fill-opacity="0.5" '
+        f'stroke="{ACCENT}" stroke-width="2.5"/>'
+    )
+    for i, (value, lines) in enumerate(zip(values, label_lines, strict=True)):
+        body.append(_radar_label(point, i, value, lines, high, number))
+    return _svg(width, height, title, ident, body)
+
+
+def _radar_label(
+    point: Callable[[int, float], tuple[float, float]],
+    index: int,
+    value: float,
+    lines: list[str],
+    high: float,
+    number: Number,
+) -> str:
+    """Return a radar point's marker, its value, and its axis label outside the outer ring."""
+    x, y = point(index, value)
+    ox, oy = point(index, high)
+    cx, cy = point(index, 0.0)
+    dx, dy = ox - cx, oy - cy
+    radius = math.hypot(dx, dy) or 1.0
+    beside = abs(dy) < radius * 0.3
+    anchor = "middle" if not beside else "start" if dx > 0 else "end"
+    lx = ox + (0 if not beside else 8 if dx > 0 else -8)
+    block = LINE_HEIGHT * len(lines)
+    ly = oy - block + 4 if dy < 0 and not beside else oy + 18 if not beside else oy - block / 2 + 10
+    value_y = y - 8 if dy <= 0 else y + 18
+    return (
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{ACCENT}"/>'
+        + _text(x + 6, value_y, [number(value)], anchor="start", bold=True)
+        + _text(lx, ly, lines, anchor=anchor)
+    )
+
+
+def bar_svg(
+    figure: Figure, title: str, number: Number = _one_decimal, ident: str = "chart"
+) -> Markup:
+    """Return horizontal bars of the figure's first ``bar`` trace, each value written after it."""
+    trace = figure["data"][0]
+    xaxis = figure["layout"].get("xaxis", {})
+    low, high = xaxis.get("range", [0, 100])
+    ticks = xaxis.get("tickvals", [low, high])
+    values = list(trace["x"])
+    label_lines = [_lines(label) for label in trace["y"]]
+    colours = trace.get("marker", {}).get("color", ACCENT)
+    colours = colours if isinstance(colours, list) else [colours] * len(values)
+    widest = max((len(line) for lines in label_lines for line in lines), default=0)
+    left = 12 + widest * CHAR_WIDTH
+    plot = WIDTH - left - 48
+    row = max(LINE_HEIGHT * max((len(lines) for lines in label_lines), default=1) + 16, 40)
+    top, bar = 8.0, row * 0.6
+    height = top + row * len(values) + 28
+
+    def x_of(value: float) -> float:
+        share = (value - low) / (high - low) if high > low else 0.0
+        return left + plot * min(max(share, 0.0), 1.0)
+
+    body = []
+    for t in ticks:
+        body.append(
+            f'<line x1="{x_of(t):.1f}" y1="{top:.1f}" x2="{x_of(t):.1f}" '
+            f'y2="{height - 24:.1f}" stroke="{GRID}"/>'
+        )
+        body.append(_text(x_of(t), height - 8, [_tick(t, number)]))
+    for i, (value, lines) in enumerate(zip(values, label_lines, strict=True)):
+        y = top + row * i + (row - bar) / 2
+        highlighted = colours[i] == ACCENT
+        fill = ACCENT if highlighted else f"url(#{ident}-hatch)"
+        body.append(
+            f'<rect x="{left:.1f}" y="{y:.1f}" width="{x_of(value) - left:.1f}" '
+            f'height="{bar:.1f}" fill="{fill}" stroke="{ACCENT if highlighted else MUTED}"/>'
+        )
+        label_y = y + bar / 2 - LINE_HEIGHT * (len(lines) - 1) / 2 + 4
+        body.append(_text(left - 8, label_y, lines, anchor="end", bold=highlighted))
+        body.append(_text(x_of(value) + 6, y + bar / 2 + 4, [number(value)], anchor="start"))
+    return _svg(WIDTH, height, title, ident, body)
+
+
+RENDERERS: dict[str, Callable[[Figure, str, Number, str], Markup]] = {
+    "scatterpolar": radar_svg,
+    "bar": bar_svg,
+}
+
+
+def figure_svg(
+    figure: Figure, title: str, number: Number = _one_decimal, ident: str = "chart"
+) -> Markup:
+    """Return the SVG of a result-page figure, picked by its first trace's type.
+
+    ``ident`` prefixes the drawing's internal ids (unique in the document).
+    """
+    kind = figure["data"][0].get("type", "scatter") if figure.get("data") else None
+    renderer = RENDERERS.get(kind or "")
+    if renderer is None:
+        raise ValueError(f"no SVG drawing for figures of type {kind!r}")
+    return renderer(figure, title, number, ident)
