@@ -21,6 +21,7 @@ from pypdf import PdfReader
 
 from app import charts
 from app import questionnaire as qn
+from app.core.report import Report
 from app.results import svg
 from tests.factories import EXAMPLE_A, EXAMPLE_EIGHT
 from tests.strategies import answer_sets
@@ -223,10 +224,10 @@ def svg_boxes(markup: str) -> tuple[tuple[float, float], list[tuple[str, float, 
 def test_svg_draws_the_figure_data_inside_its_box(app: Flask, token_eight: str, kind: str) -> None:
     report = stored_report(app, token_eight)
     if kind == "radar":
-        figure = charts.positioning_figure(report, name="Positionnements")
+        figure = charts.positioning_figure(Report.from_payload(report), name="Positionnements")
         values = list(report["scores"].values())
     else:
-        figure = charts.logics_figure(report, name="Logiques")
+        figure = charts.logics_figure(Report.from_payload(report), name="Logiques")
         values = list(report["logics"].values())
 
     markup = str(

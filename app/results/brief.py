@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from flask import Response
 
+from app.core.report import Report
 from app.models import Diagnostic
 from app.questionnaire import Questionnaire
 from app.results import downloads
@@ -61,16 +62,16 @@ def profile_parts(diagnostic: Diagnostic, questionnaire: Questionnaire, lang: st
     return parts
 
 
-def top_recommendations(report: dict[str, Any], count: int = TOP_COUNT) -> list[dict[str, Any]]:
+def top_recommendations(report: Report, count: int = TOP_COUNT) -> list[dict[str, Any]]:
     """Return the recommendations that matter most (stored order: priority first), in short."""
     return [
         {
-            "id": rec["id"],
-            "title": rec["title"],
-            "priority": rec["priority"],
-            "line": one_line(rec.get("text") or ""),
+            "id": rec.id,
+            "title": rec.title,
+            "priority": rec.priority,
+            "line": one_line(rec.text or ""),
         }
-        for rec in report["recommendations"][:count]
+        for rec in report.recommendations[:count]
     ]
 
 

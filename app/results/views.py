@@ -189,7 +189,7 @@ def _page_context(token: str, diagnostic: Diagnostic, result: Result) -> dict[st
         "tip": tip_context(report),
         "partner_rows": partner_rows(report),
         "profile": brief.profile_parts(diagnostic, services.questionnaire_of(diagnostic), lang),
-        "dominant_summary": brief.first_sentence(report["descriptions"][report["dominant"]]),
+        "dominant_summary": brief.first_sentence(report.descriptions[report.dominant]),
         "top_recommendations": top,
         "proposed_actions": brief.proposed_actions(top),
         "score_text": score_text,

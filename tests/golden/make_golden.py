@@ -11,6 +11,7 @@ import hashlib
 import json
 import random
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -94,34 +95,35 @@ def main() -> None:
         o["code"]
         for o in questions[[q["type"] for q in questions].index("country_multi")]["options"]
     ]
-    rng = random.Random(SEED)
-    sets = [EXAMPLE_A, EXAMPLE_B] + [
-        random_answers(rng, questions, countries) for _ in range(COUNT)
-    ]
-    cases = []
-    for i, answers in enumerate(sets):
-        with app.app_context():
-            from app import questionnaire as qn
-            from app.answers import validate
+    if "--page-only" not in sys.argv:  # the page alone after an intended layout change
+        rng = random.Random(SEED)
+        sets = [EXAMPLE_A, EXAMPLE_B] + [
+            random_answers(rng, questions, countries) for _ in range(COUNT)
+        ]
+        cases = []
+        for i, answers in enumerate(sets):
+            with app.app_context():
+                from app import questionnaire as qn
+                from app.answers import validate
 
-            q = qn.current()
-            payload = report_module.build_all(q, validate(q, answers))
-        case: dict[str, Any] = {
-            "answers": answers,
-            "payload_sha256": digest(payload),
-            "contract": contract_part(payload["fr"]),
-        }
-        if i < API_COUNT:
-            for lang in ("fr", "en"):
-                body = client.post(
-                    f"/api/v1/score?lang={lang}", json={"answers": answers}
-                ).get_json()
-                case[f"api_{lang}_sha256"] = digest(body)
-        if i < 2:
-            case["payload"] = payload
-        cases.append(case)
-    lines = ",\n".join(canonical(case) for case in cases)
-    GOLDEN_FILE.write_text(f'{{"seed": {SEED}, "cases": [\n{lines}\n]}}\n', encoding="utf-8")
+                q = qn.current()
+                payload = report_module.build_all(q, validate(q, answers))
+            case: dict[str, Any] = {
+                "answers": answers,
+                "payload_sha256": digest(payload),
+                "contract": contract_part(payload["fr"]),
+            }
+            if i < API_COUNT:
+                for lang in ("fr", "en"):
+                    body = client.post(
+                        f"/api/v1/score?lang={lang}", json={"answers": answers}
+                    ).get_json()
+                    case[f"api_{lang}_sha256"] = digest(body)
+            if i < 2:
+                case["payload"] = payload
+            cases.append(case)
+        lines = ",\n".join(canonical(case) for case in cases)
+        GOLDEN_FILE.write_text(f'{{"seed": {SEED}, "cases": [\n{lines}\n]}}\n', encoding="utf-8")
     with app.app_context():
         session = get_session()
         diagnostic, token = services.start(session, "fr")
@@ -129,10 +131,9 @@ def main() -> None:
         services.complete(session, diagnostic, share_anonymised=False)
         result = services.current_result(session, diagnostic)
         assert result is not None
-        stored = result.payload
     page = client.get(f"/resultat/{token}").get_data(as_text=True)
     RESULT_PAGE_FILE.write_text(normalise_page(page, token), encoding="utf-8")
-    print(f"{len(cases)} cases written to {GOLDEN_FILE}", bool(stored))
+    print(f"Result page written to {RESULT_PAGE_FILE}")
 
 
 if __name__ == "__main__":
