@@ -714,9 +714,6 @@ def init_app(app: Any) -> None:
         load_all()
     except QuestionnaireError as exc:
         app.logger.error("Invalid questionnaire files:\n%s", exc)
-        message = "Questionnaire invalide : lancez « flask questions check »."
+        from app.startup import refuse_requests
 
-        def _refuse() -> tuple[str, int]:
-            return message, 503
-
-        app.before_request(_refuse)
+        refuse_requests(app, "questionnaire")
