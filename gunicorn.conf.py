@@ -19,3 +19,10 @@ accesslog = None
 # from this module-level name, for every response).
 gunicorn.http.wsgi.SERVER = "aict"
 control_socket_disable = True
+
+
+def on_starting(server: object) -> None:
+    """Check the configuration in the master: a bad variable stops the start with one line."""
+    from app.startup import check_environment
+
+    check_environment()

@@ -35,6 +35,8 @@ LANGUAGE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 # so that a command run after another in the same process (tests) detects the language afresh.
 _written: dict[str, str] = {}
 gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+# gettext's own language detection (used by click) maps ``C.UTF-8`` to ``en_US``: the choice made
+# here is written to ``LANGUAGE`` by activate, and tr asks for that language explicitly.
 
 
 def env_language(environ: Mapping[str, str] | None = None) -> str:
@@ -76,10 +78,12 @@ def french_spacing(text: str) -> str:
 
 def tr(message: str, **params: Any) -> str:
     """Return the French message in the command line's language, placeholders filled."""
-    text = gettext.dgettext(DOMAIN, message)
+    lang = current()
+    catalogue = gettext.translation(DOMAIN, str(LOCALE_DIR), languages=[lang], fallback=True)
+    text = catalogue.gettext(message)
     if params:
         text = text.format(**params)
-    return french_spacing(text) if current() == DEFAULT_LANGUAGE else text
+    return french_spacing(text) if lang == DEFAULT_LANGUAGE else text
 
 
 def decimal(value: float, digits: int = 1) -> str:

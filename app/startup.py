@@ -18,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 
 from app.cli_i18n import tr
-from config import ConfigError
+from config import ConfigError, check, config_from_env
 
 # gunicorn's « App failed to load »: the arbiter stops instead of restarting workers forever.
 CONFIG_EXIT_STATUS = 4
@@ -48,6 +48,19 @@ def exit_on_config_error(error: ConfigError, stream: TextIO | None = None) -> No
         out.write(f"aict: {line}\n")
     out.flush()
     raise SystemExit(CONFIG_EXIT_STATUS)
+
+
+def check_environment() -> None:
+    """Check the environment's configuration without building the application; exit on error.
+
+    gunicorn's master calls it before starting workers (``gunicorn.conf.py``), so that a bad
+    variable stops the server once with its line instead of in every worker it would start.
+    """
+    try:
+        config = config_from_env()
+        check({name: getattr(config, name) for name in dir(config) if name.isupper()})
+    except ConfigError as error:
+        exit_on_config_error(error)
 
 
 def refuse_requests(app: Flask, reason: str) -> None:
