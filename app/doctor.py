@@ -130,9 +130,10 @@ def check_migrations() -> Check:
     )
 
 
-def check_questionnaire(base: Path = qn.QUESTIONS_DIR) -> Check:
-    """Check that every questionnaire version under base loads without a problem."""
+def check_questionnaire(base: Path | None = None) -> Check:
+    """Check that every questionnaire version under base (``questions/``) loads cleanly."""
     subject = tr("questionnaire")
+    base = base or qn.QUESTIONS_DIR
     names = qn.versions(base)
     broken = {name: len(qn.check_folder(base / name)[1]) for name in names}
     bad = {name: count for name, count in broken.items() if count}
