@@ -73,11 +73,14 @@ def downgrade(revision: str) -> None:
 
 
 @db_cli.command("downgrade")
-@click.argument("revision")
+@click.argument("revision", default="-1")
 def downgrade_command(revision: str) -> None:
-    """Revert the schema to REVISION (-1: one step back); restore the backup for the data."""
+    """Revert the schema to REVISION (default: one step back); the backup restores the data."""
+    from app.doctor import database_revisions
+
     downgrade(revision)
-    click.echo(tr("Schéma ramené à la révision {revision}.", revision=revision))
+    now = ", ".join(sorted(database_revisions())) or "base"
+    click.echo(tr("Schéma ramené à la révision {revision}.", revision=now))
 
 
 @db_cli.command("current")
