@@ -175,6 +175,35 @@ def test_example_secret_placeholder_refuses_to_start() -> None:
     assert "SECRET_KEY est trop court" in done.stderr
 
 
+def test_aict_flask_runs_flask_with_the_environment_file(tmp_path: Path) -> None:
+    """`sudo aict-flask …` loads the environment file, as the guide's commands rely on."""
+    if os.geteuid() != 0 or not shutil.which("runuser"):
+        pytest.skip("aict-flask switches user with runuser: needs root")
+    env_file = tmp_path / "aict.env"
+    env_file.write_text(
+        f"DATABASE_URL=sqlite:///{tmp_path / 'w.sqlite3'}\nMIN_CELL_SIZE=1\n", encoding="utf-8"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "LANGUAGE")}
+    env.update(
+        AICT_ENV_FILE=str(env_file),
+        AICT_APP_DIR=str(ROOT),
+        AICT_USER="root",
+        LANG="C.UTF-8",
+        PATH=f"{BIN}:{env['PATH']}",
+    )
+    done = subprocess.run(
+        [str(DEPLOY / "aict-flask"), "doctor"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    # MIN_CELL_SIZE=1 from the file, not the caller's environment, stops the start.
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "MIN_CELL_SIZE=1" in done.stderr
+
+
 # ---- Backups that restore ----
 
 
