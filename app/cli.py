@@ -141,5 +141,8 @@ def init_app(app: Flask) -> None:
     # Last: every command registered above gets --lang. Under `flask`, the language applies
     # from now on, so that the group's own errors (an unknown command) are translated too.
     cli_i18n.add_lang_option(app.cli)
-    if click.get_current_context(silent=True) is not None:
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        # `flask` itself (its options and run, shell, routes) is translated too.
+        cli_i18n.remember_help(context.find_root().command)
         cli_i18n.activate()

@@ -56,6 +56,7 @@ def activate(lang: str | None = None) -> str:
     chosen = lang if lang in LANGUAGES else env_language()
     gettext.textdomain(DOMAIN)
     os.environ["LANGUAGE"] = _written["LANGUAGE"] = chosen
+    _translate_help(chosen)
     return chosen
 
 
@@ -92,6 +93,67 @@ def decimal(value: float, digits: int = 1) -> str:
     return format_decimal(value, format=pattern, locale=current())
 
 
+# Help texts of the project's commands and options, in English (their docstrings and help=):
+# (object, attribute) -> original text, so that activate can put them in the chosen language.
+_help_texts: dict[tuple[int, str], tuple[click.Command | click.Parameter, str, str]] = {}
+
+
+def _remember_help(command: click.Command) -> None:
+    """Record the English help texts of command and of its options."""
+    owners: list[click.Command | click.Parameter] = [command]
+    owners += [param for param in command.params if param.name != "lang"]
+    for owner in owners:
+        for attribute in ("help", "short_help"):
+            key = (id(owner), attribute)
+            text = getattr(owner, attribute, None)
+            if key not in _help_texts and isinstance(text, str) and text:
+                _help_texts[key] = (owner, attribute, text)
+
+
+def remember_help(command: click.Command) -> None:
+    """Record the help texts of command and of every command below it (no --lang added)."""
+    for each in _walk(command):
+        _remember_help(each)
+
+
+def help_texts() -> list[str]:
+    """Return the English help texts recorded so far (for the French catalogue)."""
+    return sorted({text for _owner, _attribute, text in _help_texts.values()})
+
+
+def write_french_template(path: Path, commands: click.Command) -> None:
+    """Write the French catalogue's template: click's own messages and the commands' help."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import write_po
+
+    template = Catalog(domain=DOMAIN, project="aict-diagnostic")
+    keywords = {"_": None, "ngettext": (1, 2)}
+    for filename, line, message, _comments, _context in extract_from_dir(
+        os.path.dirname(click.__file__), keywords=keywords
+    ):
+        template.add(message, locations=[(f"click/{filename}", line)])
+    from flask.cli import FlaskGroup
+
+    add_lang_option(commands)
+    remember_help(FlaskGroup())
+    for text in help_texts():
+        template.add(text, locations=[("help", 0)])
+    with path.open("wb") as handle:
+        write_po(handle, template, width=0)
+
+
+def _translate_help(lang: str) -> None:
+    """Put every recorded help text in lang (French from the catalogue, else the original)."""
+    catalogue = gettext.translation(DOMAIN, str(LOCALE_DIR), languages=[lang], fallback=True)
+    for owner, attribute, text in _help_texts.values():
+        translated = catalogue.gettext(text) if lang == DEFAULT_LANGUAGE else text
+        setattr(owner, attribute, french_spacing(translated) if lang == DEFAULT_LANGUAGE else text)
+        # click builds a command's --help option once, in the language of that moment.
+        if isinstance(owner, click.Command) and hasattr(owner, "_help_option"):
+            setattr(owner, "_help_option", None)  # noqa: B010
+
+
 def _lang_callback(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     """Switch the language before the command's other parameters are read."""
     activate(value)
@@ -106,7 +168,7 @@ def lang_option() -> click.Option:
         expose_value=False,
         is_eager=True,
         callback=_lang_callback,
-        help="Langue des messages / language of the messages (fr, en; défaut : LANG).",
+        help="Langue des messages / language of the messages (fr, en; LANG).",
     )
 
 
@@ -123,3 +185,4 @@ def add_lang_option(command: click.Command) -> None:
     for each in _walk(command):
         if not any(param.name == "lang" for param in each.params):
             each.params.insert(0, lang_option())
+        _remember_help(each)

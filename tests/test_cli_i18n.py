@@ -243,3 +243,32 @@ def test_french_catalogue_uses_french_spacing() -> None:
     for msgid, msgstr in _catalogue("fr").items():
         for text in msgstr if isinstance(msgstr, tuple) else (msgstr,):
             assert not re.search(r" [:;?!»]|« ", str(text)), (msgid, text)
+
+
+def test_help_follows_the_language(runner: FlaskCliRunner) -> None:
+    french = invoke(runner, ["purge", "--help"])
+    assert "Supprimer les diagnostics non terminés" in french.output
+    assert "Afficher ce message et quitter." in french.output
+    english = invoke(runner, ["purge", "--lang", "en", "--help"])
+    assert "Delete the unfinished diagnostics" in english.output
+    assert "Show this message and exit." in english.output
+
+
+# The project's commands; a command added later gets its French help through `make cli-click`.
+PROJECT_COMMANDS = ("db", "questions", "admin", "demo-data", "purge", "doctor")
+
+
+def test_every_help_text_of_the_project_commands_is_in_french(app: Flask) -> None:
+    french = _catalogue("fr")
+    texts: set[str] = set()
+    for name in PROJECT_COMMANDS:
+        stack = [app.cli.commands[name]]
+        while stack:
+            command = stack.pop()
+            texts |= {t for t in (command.help, command.short_help) if t}
+            texts |= {p.help for p in command.params if isinstance(p, click.Option) and p.help}
+            if isinstance(command, click.Group):
+                stack += command.commands.values()
+    texts.discard(cli_i18n.lang_option().help or "")
+    english = [t for t in texts if t not in french.values()]  # not already shown in French
+    assert [t for t in english if not french.get(t)] == []
