@@ -172,6 +172,21 @@ def lang_option() -> click.Option:
     )
 
 
+class HelpFormatter(click.HelpFormatter):
+    """Click's help formatter, writing « Options : » the French way when French is spoken."""
+
+    def write_heading(self, heading: str) -> None:
+        """Write a section heading followed by a colon (a no-break space before it in French)."""
+        colon = "\u00a0:" if current() == DEFAULT_LANGUAGE else ":"
+        self.write(f"{'':>{self.current_indent}}{heading}{colon}\n")
+
+
+class Context(click.Context):
+    """Click's context with the project's help formatter."""
+
+    formatter_class = HelpFormatter
+
+
 def _walk(command: click.Command) -> Iterator[click.Command]:
     """Yield command and, for a group, every command below it."""
     yield command
@@ -185,4 +200,5 @@ def add_lang_option(command: click.Command) -> None:
     for each in _walk(command):
         if not any(param.name == "lang" for param in each.params):
             each.params.insert(0, lang_option())
+        each.context_class = Context
         _remember_help(each)

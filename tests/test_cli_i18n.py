@@ -255,10 +255,12 @@ def test_french_catalogue_uses_french_spacing() -> None:
 def test_help_follows_the_language(runner: FlaskCliRunner) -> None:
     french = invoke(runner, ["purge", "--help"])
     assert "Supprimer les diagnostics non terminés" in french.output
+    assert f"\nOptions{NBSP}:\n" in french.output
     assert "Afficher ce message et quitter." in french.output
     english = invoke(runner, ["purge", "--lang", "en", "--help"])
     assert "Delete the unfinished diagnostics" in english.output
     assert "Show this message and exit." in english.output
+    assert "\nOptions:\n" in english.output
 
 
 def test_every_help_text_of_the_project_commands_is_in_french(app: Flask) -> None:

@@ -83,6 +83,14 @@ CASES = {
         {"MIN_CELL_SIZE": "1"},
         f"MIN_CELL_SIZE=1{NBSP}: attendu un nombre entier d'au moins 2.",
     ),
+    "purge period of zero days": (
+        {"PURGE_AFTER_DAYS": "0"},
+        f"PURGE_AFTER_DAYS=0{NBSP}: attendu un nombre entier d'au moins 1.",
+    ),
+    "negative proxy hops": (
+        {"PROXY_HOPS": "-1"},
+        f"PROXY_HOPS=-1{NBSP}: attendu un nombre entier d'au moins 0.",
+    ),
     "mistyped environment": (
         {"APP_ENV": "prod"},
         f"APP_ENV='prod'{NBSP}: attendu «{NBSP}production{NBSP}» ou «{NBSP}development{NBSP}».",
