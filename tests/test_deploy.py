@@ -6,8 +6,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from http.client import HTTPConnection
 from pathlib import Path
 
 import pytest
@@ -137,7 +140,8 @@ def test_example_environment_is_complete_and_consistent() -> None:
 
 
 def test_example_environment_passes_the_doctor_once_filled_in(tmp_path: Path) -> None:
-    """With its placeholders replaced, the example's proxy, secret and Redis settings pass."""
+    """With its placeholders replaced, the example passes the doctor, takes an administrator
+    and serves in production mode behind a (simulated) nginx."""
     env = {**os.environ, **example_environment()}
     env.update(
         SECRET_KEY="5e0f" + "8b1c9d2a7e3f6b4c0d5a8e1f9c2b7d3a6e0f4b8c1d5a9e2f7c3b6d0a4e8f1c",
@@ -156,6 +160,67 @@ def test_example_environment_passes_the_doctor_once_filled_in(tmp_path: Path) ->
     doctor = subprocess.run([*flask, "doctor"], check=False, **run)  # type: ignore[call-overload]
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     assert "OK     proxy" in doctor.stdout
+    admin = subprocess.run(  # type: ignore[call-overload]
+        [*flask, "admin", "create", "exploitation@arricod.example"],
+        check=False,
+        **{**run, "env": {**env, "ADMIN_PASSWORD": "un mot de passe assez long"}},
+    )
+    assert admin.returncode == 0, admin.stderr
+    serve_like_production(env, tmp_path)
+
+
+def _get(port: int, path: str) -> tuple[int, dict[str, str], str]:
+    """GET path as nginx forwards a browser's HTTPS request; return status, headers, body."""
+    connection = HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(
+            "GET",
+            path,
+            headers={
+                "Host": "diagnostic.arricod.fr",
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-Host": "diagnostic.arricod.fr",
+                "X-Forwarded-For": "203.0.113.7",
+            },
+        )
+        response = connection.getresponse()
+        headers = {k.lower(): v for k, v in response.getheaders()}
+        return response.status, headers, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def serve_like_production(env: dict[str, str], tmp_path: Path) -> None:
+    """Start gunicorn as the unit does (gunicorn.conf.py, the environment file's variables)
+    and check the instance answers like a production one behind nginx."""
+    port = pg.free_port()
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "--no-control-socket", "wsgi:app"],
+            cwd=ROOT,
+            env={**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, _headers, body = _get(port, "/healthz")
+                break
+            except OSError:
+                assert process.poll() is None, log.read_text(errors="replace")
+                assert time.monotonic() < deadline, log.read_text(errors="replace")
+                time.sleep(0.2)
+        assert status == 200, body
+        status, headers, body = _get(port, "/admin/login")
+        assert status == 200, body
+        assert "secure" in headers.get("set-cookie", "").lower()  # production cookies
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
 
 
 def test_example_secret_placeholder_refuses_to_start() -> None:
