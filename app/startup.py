@@ -35,13 +35,20 @@ REASONS = {
 }
 
 
-def config_error_lines(error: ConfigError) -> list[str]:
-    """Return one line per problem of error, in the command line's language."""
+def config_error_lines(error: RuntimeError) -> list[str]:
+    """Return one line per problem of error, in the command line's language.
+
+    A ConfigError lists its problems; any other refusal of the configuration classes (a
+    RuntimeError raised while reading the environment) gives the first line of its message.
+    """
     prefix = tr("Configuration invalide : ")
-    return [prefix + problem.render(tr) for problem in error.problems]
+    if isinstance(error, ConfigError):
+        return [prefix + problem.render(tr) for problem in error.problems]
+    message = str(error).strip().splitlines()
+    return [prefix + (message[0] if message else type(error).__name__)]
 
 
-def exit_on_config_error(error: ConfigError, stream: TextIO | None = None) -> NoReturn:
+def exit_on_config_error(error: RuntimeError, stream: TextIO | None = None) -> NoReturn:
     """Write one line per configuration problem and stop the process with status 4."""
     out = stream or sys.stderr
     for line in config_error_lines(error):
@@ -59,7 +66,7 @@ def check_environment() -> None:
     try:
         config = config_from_env()
         check({name: getattr(config, name) for name in dir(config) if name.isupper()})
-    except ConfigError as error:
+    except RuntimeError as error:  # ConfigError, or a refusal of the production configuration
         exit_on_config_error(error)
 
 

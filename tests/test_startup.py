@@ -3,6 +3,7 @@ gunicorn), and a served application with broken questionnaire files answers a 50
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from flask import Flask
 from app import create_app
 from app import questionnaire as qn
 from app.db import dispose_engines
+from app.startup import exit_on_config_error
 from config import ConfigError, TestConfig
 from tests.pg import free_port
 
@@ -145,6 +147,20 @@ def test_gunicorn_stops_with_one_line_without_a_secret(tmp_path: Path) -> None:
     assert f"SECRET_KEY manque{NBSP}: il est obligatoire en production" in ours[0]
     assert "Traceback" not in output
     assert "Booting worker" not in output  # stopped in the master, before any worker
+
+
+def test_any_refusal_of_the_configuration_is_one_line() -> None:
+    """A refusal raised as a plain RuntimeError by a configuration class is one line too."""
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exited:
+        exit_on_config_error(
+            RuntimeError("TRUSTED_HOSTS must be set in production.\nDetails."), out
+        )
+    assert exited.value.code == 4
+    assert (
+        out.getvalue()
+        == f"aict: Configuration invalide{NBSP}: TRUSTED_HOSTS must be set in production.\n"
+    )
 
 
 def test_check_reports_overrides_too() -> None:
