@@ -55,22 +55,28 @@ class ConfigError(RuntimeError):
 ENV_PROBLEMS: list[ConfigProblem] = []
 
 
-def _env_int(name: str, default: int) -> int:
-    """Return the integer environment variable name, or default (recording a bad value)."""
+def _env_number(name: str, default: float, kind: type[float], template: str) -> float:
+    """Return the environment variable name read as kind, or default (recording a bad value)."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        return kind(raw)
     except ValueError:
-        ENV_PROBLEMS.append(
-            ConfigProblem(
-                name,
-                _msg("{variable}={value!r} n'est pas un nombre entier."),
-                {"value": raw[:40]},
-            )
-        )
+        ENV_PROBLEMS.append(ConfigProblem(name, template, {"value": raw[:40]}))
         return default
+
+
+def _env_int(name: str, default: int) -> int:
+    """Return the integer environment variable name, or default (recording a bad value)."""
+    template = _msg("{variable}={value!r} n'est pas un nombre entier.")
+    return int(_env_number(name, default, int, template))
+
+
+def _env_float(name: str, default: float) -> float:
+    """Return the decimal environment variable name, or default (recording a bad value)."""
+    template = _msg("{variable}={value!r} n'est pas un nombre (écrivez par exemple 2.0).")
+    return _env_number(name, default, float, template)
 
 
 def _default_database_url() -> str:

@@ -229,3 +229,17 @@ def test_broken_questionnaire_api_and_health_answer_json(broken_app: Flask) -> N
     assert health.get_json()["checks"]["questionnaire"] == "failed"
     with client.get("/static/css/app.css") as static:
         assert static.status_code == 200
+
+
+def test_decimal_variables_are_read_or_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    import config
+
+    monkeypatch.setattr(config, "ENV_PROBLEMS", [])
+    monkeypatch.setenv("AICT_TEST_RATIO", "1.5")
+    assert config._env_float("AICT_TEST_RATIO", 2.0) == 1.5
+    monkeypatch.setenv("AICT_TEST_RATIO", "1,5")
+    assert config._env_float("AICT_TEST_RATIO", 2.0) == 2.0
+    (problem,) = config.ENV_PROBLEMS
+    assert (
+        problem.render() == "AICT_TEST_RATIO='1,5' n'est pas un nombre (écrivez par exemple 2.0)."
+    )
