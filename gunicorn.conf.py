@@ -43,3 +43,10 @@ access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 # from this module-level name, for every response).
 gunicorn.http.wsgi.SERVER = "aict"
 control_socket_disable = True
+
+
+def on_starting(server: object) -> None:
+    """Check the configuration in the master: a bad variable stops the start with one line."""
+    from app.startup import check_environment
+
+    check_environment()

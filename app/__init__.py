@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from config import Config
+from config import Config, check
 
 APP_DIR = Path(__file__).resolve().parent
 
@@ -17,6 +17,8 @@ def create_app(config: type[Config] | Config = Config, **overrides: Any) -> Flas
     app = Flask(__name__, instance_path=str(APP_DIR.parent / "instance"))
     app.config.from_object(config)
     app.config.update(overrides)
+    # A missing or invalid variable raises config.ConfigError, one line per problem (wsgi.py).
+    check(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if hops := app.config.get("PROXY_HOPS", 0):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -25,7 +27,7 @@ def create_app(config: type[Config] | Config = Config, **overrides: Any) -> Flas
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
 
-    from app import db, i18n, questionnaire, security
+    from app import db, doctor, i18n, questionnaire, security
 
     db.init_app(app)
     questionnaire.init_app(app)
@@ -43,6 +45,7 @@ def create_app(config: type[Config] | Config = Config, **overrides: Any) -> Flas
     app.register_blueprint(results_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(doctor.bp)
 
     from app.admin import auth as admin_auth
 

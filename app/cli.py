@@ -1,4 +1,8 @@
-"""Command-line interface: ``flask db …`` (Alembic) and ``flask questions check``."""
+"""Command-line interface: ``flask db …`` (Alembic), ``flask questions check``, ``flask doctor``.
+
+Every command speaks French by default and English with ``LANG=en…`` or ``--lang en``, click's
+own messages included (``app/cli_i18n.py``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app import cli_i18n
 from app import questionnaire as qn
+from app.cli_i18n import tr
 from app.db import dispose_engines, get_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -55,17 +61,26 @@ def upgrade_database(database_url: str, revision: str = "head") -> None:
 def upgrade_command(revision: str) -> None:
     """Create or migrate the schema to REVISION (default: head)."""
     upgrade(revision)
-    click.echo(f"Base de données à jour ({revision}).")
+    click.echo(tr("Base de données à jour ({revision}).", revision=revision))
 
 
-@db_cli.command("downgrade")
-@click.argument("revision")
-def downgrade_command(revision: str) -> None:
-    """Revert the schema to REVISION."""
+def downgrade(revision: str) -> None:
+    """Revert the application's database to revision (``-1``: one step back; ``base``: empty)."""
     cfg = alembic_config()
     with get_engine().begin() as connection:
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, revision)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision", default="-1")
+def downgrade_command(revision: str) -> None:
+    """Revert the schema to REVISION (default: one step back); the backup restores the data."""
+    from app.doctor import database_revisions
+
+    downgrade(revision)
+    now = ", ".join(sorted(database_revisions())) or "base"
+    click.echo(tr("Schéma ramené à la révision {revision}.", revision=now))
 
 
 @db_cli.command("current")
@@ -98,23 +113,38 @@ def check_command() -> None:
         problems += found
         if not found:
             click.echo(
-                f"{name}\u00a0: version {questionnaire.version}, "
-                f"{len(questionnaire.questions)} questions, {len(questionnaire.rules)} règles, "
-                f"{len(questionnaire.constraints)} contraintes\u00a0: OK"
+                tr(
+                    "{name} : version {version}, {questions} questions, {rules} règles, "
+                    "{constraints} contraintes : OK",
+                    name=name,
+                    version=questionnaire.version,
+                    questions=len(questionnaire.questions),
+                    rules=len(questionnaire.rules),
+                    constraints=len(questionnaire.constraints),
+                )
             )
     for problem in dict.fromkeys(problems):
         click.echo(problem, err=True)
     if problems:
-        click.echo(f"{len(set(problems))} problème(s) trouvé(s).", err=True)
+        click.echo(tr("{count} problème(s) trouvé(s).", count=len(set(problems))), err=True)
         sys.exit(1)
 
 
 def init_app(app: Flask) -> None:
     """Register the command groups on the application."""
-    from app import purge
+    from app import doctor, purge
     from app.admin import cli as admin_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(questions_cli)
     admin_cli.init_app(app)
     purge.init_app(app)
+    doctor.init_app(app)
+    # Last: every command registered above gets --lang. Under `flask`, the language applies
+    # from now on, so that the group's own errors (an unknown command) are translated too.
+    cli_i18n.add_lang_option(app.cli)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        # `flask` itself (its options and run, shell, routes) is translated too.
+        cli_i18n.remember_help(context.find_root().command)
+        cli_i18n.activate()

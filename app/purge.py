@@ -16,6 +16,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.cli_i18n import tr
 from app.db import get_session
 from app.models import Diagnostic, Result, ResultRecommendation, SharedResult, utcnow
 
@@ -68,7 +69,13 @@ def purge_command(days: int | None) -> None:
     if days is None:
         days = int(current_app.config["PURGE_AFTER_DAYS"])
     count = purge(get_session(), days)
-    click.echo(f"{count} diagnostic(s) non terminé(s) depuis plus de {days} jours supprimé(s).")
+    click.echo(
+        tr(
+            "{count} diagnostic(s) non terminé(s) depuis plus de {days} jours supprimé(s).",
+            count=count,
+            days=days,
+        )
+    )
 
 
 def init_app(app: Flask) -> None:

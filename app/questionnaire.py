@@ -96,9 +96,6 @@ def init_app(app: Any) -> None:
             "Questionnaire invalide (%d problème(s)) : lancez « flask questions check ».",
             len(exc.problems),
         )
-        message = "Questionnaire invalide : lancez « flask questions check »."
+        from app.startup import refuse_requests
 
-        def _refuse() -> tuple[str, int]:
-            return message, 503
-
-        app.before_request(_refuse)
+        refuse_requests(app, "questionnaire")

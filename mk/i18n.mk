@@ -50,3 +50,25 @@ define i18n_merge
 		fi; \
 	done
 endef
+
+# The command line's catalogue (app/cli_i18n.py): French messages marked tr() / _msg() in the
+# sources, translated into English; click's own English messages translated into French.
+#   make cli-extract     sources -> app/cli_locale/aict_cli.pot, merged into the English .po
+#   make cli-click       click's messages and the commands' help -> app/cli_locale/click.pot,
+#                        merged into the French .po (after upgrading click or adding a command)
+CLI_LOCALE := app/cli_locale
+CLI_PO := $(wildcard $(CLI_LOCALE)/*/LC_MESSAGES/aict_cli.po)
+CLI_SOURCES := config.py app
+
+.PHONY: cli-extract cli-click
+translations: $(CLI_PO:.po=.mo)
+
+cli-extract: | $(STAMP)
+	$(PYBABEL) extract --no-default-keywords -k tr -k _msg --no-wrap --sort-by-file \
+		-o $(CLI_LOCALE)/aict_cli.pot $(CLI_SOURCES)
+	$(PYBABEL) update --no-wrap -D aict_cli -i $(CLI_LOCALE)/aict_cli.pot -d $(CLI_LOCALE) -l en
+
+cli-click: | $(STAMP)
+	$(BIN)/python -c 'from pathlib import Path; from app import cli_i18n, create_app; \
+		cli_i18n.write_french_template(Path("$(CLI_LOCALE)/click.pot"), create_app().cli)'
+	$(PYBABEL) update --no-wrap -D aict_cli -i $(CLI_LOCALE)/click.pot -d $(CLI_LOCALE) -l fr

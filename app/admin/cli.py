@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from app.admin import auth, demo
+from app.cli_i18n import decimal, tr
 from app.db import get_engine, get_session
 
 admin_cli = AppGroup("admin", help="ARRICOD administrators.")
@@ -23,20 +24,25 @@ def create_command(email: str) -> None:
     session = get_session()
     normalised = auth.normalise_email(email)
     if not auth.valid_email(normalised):
-        click.echo(f"Adresse électronique invalide : « {email} ».", err=True)
+        click.echo(tr("Adresse électronique invalide : « {email} ».", email=email), err=True)
         sys.exit(1)
     if auth.find(session, normalised) is not None:
-        click.echo(f"Un administrateur existe déjà avec l'adresse {normalised}.", err=True)
+        click.echo(
+            tr("Un administrateur existe déjà avec l'adresse {email}.", email=normalised), err=True
+        )
         sys.exit(1)
     password = os.environ.get("ADMIN_PASSWORD") or click.prompt(
-        "Mot de passe", hide_input=True, confirmation_prompt="Confirmez le mot de passe"
+        tr("Mot de passe"),
+        hide_input=True,
+        confirmation_prompt=tr("Confirmez le mot de passe"),
+        prompt_suffix=tr(" : "),
     )
     try:
         admin = auth.create_admin(session, normalised, password)
     except auth.AdminError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
-    click.echo(f"Administrateur créé : {admin.email}")
+    click.echo(tr("Administrateur créé : {email}", email=admin.email))
 
 
 @admin_cli.command("set-password")
@@ -67,9 +73,15 @@ def demo_data_command(count: int, seed: int | None) -> None:
     """Insert COUNT synthetic completed diagnostics, shared with ARRICOD (for demos, benchmarks)."""
     report = demo.generate(get_engine(), count, seed)
     click.echo(
-        f"{report.count} diagnostics de démonstration insérés "
-        f"({report.profiles} jeux de réponses distincts) en {report.seconds:.1f} s "
-        f"(calcul {report.scoring_seconds:.1f} s, insertion {report.insert_seconds:.1f} s)."
+        tr(
+            "{count} diagnostics de démonstration insérés ({profiles} jeux de réponses "
+            "distincts) en {seconds} s (calcul {scoring} s, insertion {insert} s).",
+            count=report.count,
+            profiles=report.profiles,
+            seconds=decimal(report.seconds),
+            scoring=decimal(report.scoring_seconds),
+            insert=decimal(report.insert_seconds),
+        )
     )
 
 
