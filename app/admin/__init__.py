@@ -1,5 +1,6 @@
 """ARRICOD side: administrators, anonymised dashboard and exports."""
 
+from app.admin import dashboard  # noqa: F401  (registers the dashboard on the blueprint)
 from app.admin.views import bp
 
 __all__ = ["bp"]

@@ -9,18 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from babel.numbers import get_decimal_symbol
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app import charts, services
-from app.admin import queries
 from app.db import get_session
 from app.i18n import current_lang
 from app.models import Diagnostic, Result
-from app.results import downloads
+from app.results import downloads, peers
+from app.stats import web
+from app.stats.release import IMPRECISE
 
 bp = Blueprint("results", __name__, url_prefix="/resultat")
 
@@ -147,11 +148,14 @@ def partner_rows(report: dict[str, Any]) -> list[list[str]]:
     ]
 
 
-def _peers(diagnostic: Diagnostic) -> dict[str, Any] | None:
-    """Return the peer benchmark of the diagnostic, None when there are too few peers."""
-    return queries.peer_benchmark(
-        get_session(), diagnostic, int(current_app.config["MIN_CELL_SIZE"])
-    )
+def _peers(diagnostic: Diagnostic, result: Result) -> dict[str, Any] | None:
+    """Return the peer benchmark from the published snapshot, None when there are too few."""
+    published = web.published(peers.PEER_BASES)
+    found = peers.peer_benchmark(published.release, diagnostic, result, published.k)
+    if found is not None:
+        found["published_at"] = format_date(published.snapshot.published_at, format="long")
+        found["imprecise"] = IMPRECISE
+    return found
 
 
 def _first_section_id(diagnostic: Diagnostic) -> str:
@@ -172,7 +176,7 @@ def show(token: str) -> str:
         result_date=format_date(result.created_at, format="long"),
         edit_section_id=_first_section_id(diagnostic),
         priority_labels={key: str(label) for key, label in downloads.PRIORITY_LABELS.items()},
-        peers=_peers(diagnostic),
+        peers=_peers(diagnostic, result),
         tip=tip_context(report),
         partner_rows=partner_rows(report),
         score_text=score_text,
