@@ -201,6 +201,8 @@ class StatsSnapshot(Base):
     epsilon: Mapped[float] = mapped_column(Float)
     min_cell_size: Mapped[int] = mapped_column(Integer)
     digest: Mapped[str] = mapped_column(String(64))
+    # Whether at least min_cell_size diagnostics were shared: below that, nothing is shown.
+    releasable: Mapped[bool] = mapped_column(Boolean)
     cells: Mapped[list[StatsCell]] = relationship(
         back_populates="snapshot", cascade="all, delete-orphan", passive_deletes=True
     )

@@ -4,6 +4,8 @@ selection (the whole set, or one cell of one partition).
 
 from __future__ import annotations
 
+import math
+
 from flask import render_template, request
 from flask_babel import format_datetime
 
@@ -23,6 +25,8 @@ def dashboard() -> str:
     form.fill_choices(published.release.domains, lang)
     dimension, value = form.selected()
     board = charts.build(published.release, dimension, value, published.k, lang)
+    if not published.releasable:
+        board = charts.Dashboard(published.k, None, [])
     return render_template(
         "admin/dashboard.html",
         form=form,
@@ -31,7 +35,7 @@ def dashboard() -> str:
         snapshot=published.snapshot,
         published_at=format_datetime(published.snapshot.published_at, "d MMMM yyyy, HH:mm"),
         epsilon=published.snapshot.epsilon,
-        factor=round(2.718281828459045**published.snapshot.epsilon, 1),
+        factor=round(math.exp(published.snapshot.epsilon), 1),
         budget=release.BUDGET,
         box_min=release.BOX_MIN,
     )

@@ -151,6 +151,8 @@ def partner_rows(report: dict[str, Any]) -> list[list[str]]:
 def _peers(diagnostic: Diagnostic, result: Result) -> dict[str, Any] | None:
     """Return the peer benchmark from the published snapshot, None when there are too few."""
     published = web.published(peers.PEER_BASES)
+    if not published.releasable:
+        return None
     found = peers.peer_benchmark(published.release, diagnostic, result, published.k)
     if found is not None:
         found["published_at"] = format_date(published.snapshot.published_at, format="long")

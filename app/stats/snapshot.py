@@ -5,6 +5,10 @@ A snapshot reads the ``shared_result`` rows once, releases their figures with
 a day, and none when the shared data have not changed since the last one: a new release of the
 same data would draw new noise, which an attacker could average. Every page reads the latest
 snapshot, so reloading a page returns the very same noise.
+
+One figure is exact, and only as a yes/no: whether the snapshot holds at least k shared
+diagnostics (``releasable``). Below that, nothing at all is shown, as the contract requires; the
+gate only matters while the network has fewer than k shared diagnostics in all.
 """
 
 from __future__ import annotations
@@ -119,7 +123,13 @@ def publish(session: Session, now: datetime, epsilon: float, k: int) -> Snapshot
         return current
     figures = release.publish(rows, domains(now.date()), epsilon)
     snapshot = Snapshot(
-        day=day, published_at=now, checked_at=now, epsilon=epsilon, min_cell_size=k, digest=digest
+        day=day,
+        published_at=now,
+        checked_at=now,
+        epsilon=epsilon,
+        min_cell_size=k,
+        digest=digest,
+        releasable=len(rows) >= k,
     )
     snapshot.cells = [
         StatsCell(dimension=dimension, value=value, figures=cell)

@@ -21,6 +21,11 @@ class Published:
     release: release.Release
 
     @property
+    def releasable(self) -> bool:
+        """Return whether the snapshot holds at least k shared diagnostics (else shows nothing)."""
+        return bool(self.snapshot.releasable)
+
+    @property
     def k(self) -> int:
         """Return the minimum cell size the snapshot was published with."""
         return int(self.snapshot.min_cell_size)

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("epsilon", sa.Float(), nullable=False),
         sa.Column("min_cell_size", sa.Integer(), nullable=False),
         sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("releasable", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stats_snapshot")),
         sa.UniqueConstraint("day", name=op.f("uq_stats_snapshot_day")),
     )
