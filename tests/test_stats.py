@@ -105,7 +105,9 @@ def test_derived_selections_are_sums_of_released_cells() -> None:
     assert whole.counts == tuple(sum(c.counts[i] for c in types) for i in range(3))
     year = found.selection("year", "2026")
     first, second = found.cell("half_year", "2026-S1"), found.cell("half_year", "2026-S2")
-    assert year is not None and first is not None and second is None  # S2 not in the domain
+    assert year is not None
+    assert first is not None
+    assert second is None
     assert year.counts == first.counts
     overseas = found.selection("area", "overseas")
     assert overseas is not None
@@ -177,7 +179,9 @@ def test_reloading_the_dashboard_rereads_the_same_noise(admin_app: Flask) -> Non
     share(admin_app, EXAMPLE_B, 8)
     client = logged_in(admin_app)
     pages = [client.get("/admin/").get_data(as_text=True) for _ in range(3)]
-    seen = {(tuple(estimates(p)), "dashboard-suppressed" in p, str(TOTAL_RE.findall(p))) for p in pages}
+    seen = {
+        (tuple(estimates(p)), "dashboard-suppressed" in p, str(TOTAL_RE.findall(p))) for p in pages
+    }
     assert len(seen) == 1
 
 
@@ -244,7 +248,8 @@ def test_filters_offer_fixed_partitions_only(admin_app: Flask) -> None:
         f"half_year:{year}-S1",
     ):
         assert f'value="{code}"' in page, code
-    assert "month_from" not in page and "month_to" not in page
+    assert "month_from" not in page
+    assert "month_to" not in page
     refused = client.get("/admin/?selection=month:2026-02").get_data(as_text=True)
     assert "Sélection inconnue" in refused
     assert 'aria-invalid="true"' in refused

@@ -39,13 +39,13 @@ IMPRECISE = 25.0  # a mean whose margin exceeds this many points is shown as too
 
 # Share of ε spent on each dimension (they add up to 1), and within each cell on each figure.
 BUDGET: dict[str, float] = {
-    "collectivity_type": 0.40,
+    "collectivity_type": 0.45,
     "population": 0.10,
     "region": 0.10,
     "half_year": 0.10,
     "income_group": 0.10,
     "version": 0.05,
-    "all": 0.15,
+    "all": 0.10,
 }
 PROFILE_DIMENSIONS = tuple(d for d in BUDGET if d != "all")
 CELL_SPLIT = {"counts": 0.6, "sums": 0.4}  # of a profile dimension's share
