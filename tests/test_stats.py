@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 import opendp.prelude as dp
 import pytest
 from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, inspect, select, update
 
 from app.db import get_engine, get_session
@@ -121,6 +123,14 @@ def test_quantiles_are_read_from_the_histogram() -> None:
     assert release.quantile_of_histogram(hist, 0.5) == 30.0
     assert release.quantile_of_histogram(hist, 0.25) == 25.0
     assert release.quantile_of_histogram([0.0] * 10, 0.5) == 0.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 500), min_size=10, max_size=10))
+def test_quantiles_of_a_noisy_histogram_are_ordered_and_in_range(hist: list[float]) -> None:
+    found = [release.quantile_of_histogram(hist, q) for q in (0.1, 0.25, 0.5, 0.75, 0.9)]
+    assert found == sorted(found)
+    assert all(0.0 <= x <= 100.0 for x in found)
 
 
 def test_means_are_centred_sums_over_counts_with_a_wider_margin_for_fewer() -> None:

@@ -277,7 +277,8 @@ def dominant_chart(sel: Selection, k: int, lang: str) -> Chart:
 def box_chart(release: Release, total: Estimate, lang: str) -> Chart:
     """Return each positioning score's quartiles read from its noisy histogram (n ≥ BOX_MIN)."""
     caption = _("Distribution des scores de positionnement (sur 100)")
-    if total.value < BOX_MIN:
+    histograms = {p: release.histogram(p) for p in POSITIONINGS}
+    if total.value < BOX_MIN or any(sum(h) < BOX_MIN for h in histograms.values()):
         note = _(
             "Les quartiles ne sont publiés qu'à partir de %(n)d diagnostics (estimation "
             "bruitée)\u00a0: en deçà, le bruit les rendrait sans signification.",
@@ -286,7 +287,7 @@ def box_chart(release: Release, total: Estimate, lang: str) -> Chart:
         return Chart("chart-scores", caption, None, note=note)
     levels = (0.1, 0.25, 0.5, 0.75, 0.9)
     quantiles = {
-        p: [quantile_of_histogram(release.histogram(p), q) for q in levels] for p in POSITIONINGS
+        p: [quantile_of_histogram(histograms[p], q) for q in levels] for p in POSITIONINGS
     }
     data = [
         {
