@@ -331,13 +331,13 @@ def test_dashboard_and_export_queries(db_app: Flask) -> None:
             for rec in result.payload["fr"]["recommendations"]:
                 expected_recs[rec["id"]] = expected_recs.get(rec["id"], 0) + 1
 
-        rows, _digest = snapshot.records(session)
-        assert len(rows) == 8
-        assert Counter(r.collectivity_type for r in rows) == {"commune": 5, "region": 3}
+        shared, _digest = snapshot.records(session)
+        assert len(shared) == 8
+        assert Counter(r.collectivity_type for r in shared) == {"commune": 5, "region": 3}
         newest = current[a_ids[0]]
-        mine = next(r for r in rows if r.collectivity_type == "commune")
+        mine = next(r for r in shared if r.collectivity_type == "commune")
         assert mine.scores[1] == pytest.approx(newest.score_economic_cooperation)
-        assert sum(Counter(r.recommendations).total() for r in rows) == sum(expected_recs.values())
+        assert sum(len(r.recommendations) for r in shared) == sum(expected_recs.values())
         published = snapshot.publish(session, datetime.now(UTC), 2.0, 5)
         assert published.releasable
         found = snapshot.read(session, published)

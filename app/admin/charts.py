@@ -286,9 +286,7 @@ def box_chart(release: Release, total: Estimate, lang: str) -> Chart:
         )
         return Chart("chart-scores", caption, None, note=note)
     levels = (0.1, 0.25, 0.5, 0.75, 0.9)
-    quantiles = {
-        p: [quantile_of_histogram(histograms[p], q) for q in levels] for p in POSITIONINGS
-    }
+    quantiles = {p: [quantile_of_histogram(histograms[p], q) for q in levels] for p in POSITIONINGS}
     data = [
         {
             "type": "box",
