@@ -1,6 +1,6 @@
 """ARRICOD side through the test client: access control, login, throttling, the dashboard's
-anonymity (k−1 / k / k+1, secondary suppression), its figures against a hand count, the exports
-and the data dictionary.
+figures read from a release (post-processing of given cells), its page, the exports and the data
+dictionary. The statistics' privacy is tested in test_stats.py and test_privacy_attacks.py.
 """
 
 from __future__ import annotations
@@ -229,6 +229,12 @@ def test_dashboard_figures_read_the_released_cells(admin_app: Flask) -> None:
     assert types["Commune"][1].startswith("60,0 ± ")  # 50 + 600 / 60
     assert types["Commune"][3].startswith("40,0 ± ")
     assert types["Région"] == ["moins de 5", "—", "—", "—"]  # 4 after noise: not shown
+    shares = {row[0]: row[1:] for row in by_id["chart-types-dominant"].rows}
+    assert [cell.split(" ±")[0] for cell in shares["Commune"][1:]] == [
+        "17\u00a0%",
+        "33\u00a0%",
+        "50\u00a0%",
+    ]
     assert by_id["chart-scores"].figure is None  # no histogram released: no quartile
     assert by_id["chart-types"].note is not None
 
@@ -250,7 +256,7 @@ def test_dashboard_page_embeds_each_chart_with_its_table(admin_app: Flask) -> No
     with admin_app.app_context():
         demo.generate(get_engine(), 150, seed=5)
     page = _dashboard(admin_app)
-    for chart_id in ("chart-dominant", "chart-scores", "chart-types", "chart-periods"):
+    for chart_id in ("chart-dominant", "chart-scores", "chart-types-dominant", "chart-periods"):
         assert f'id="{chart_id}"' in page
         assert f'id="{chart_id}-data"' in page
     assert page.count("<table") >= 6

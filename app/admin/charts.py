@@ -441,10 +441,61 @@ def _version_label(version: str) -> str:
     return _("version %(v)s", v=version)
 
 
+def dominant_by_type_chart(types: dict[str, Selection], k: int, lang: str) -> Chart:
+    """Return the noisy shares of each dominant positioning per collectivity type."""
+    caption = _("Positionnement dominant par type de collectivité")
+    shown = [key for key, cell in types.items() if not cell.n.below(k)]
+    if not shown:
+        return Chart("chart-types-dominant", caption, None, note=too_few(k))
+
+    def label(code: str) -> str:
+        return option_label("collectivity_type", code, lang)
+
+    data = [
+        {
+            "type": "bar",
+            "name": positioning_label(pid, lang),
+            "x": [label(key) for key in shown],
+            "y": [round(100 * types[key].share(pid).value, 1) for key in shown],
+            "error_y": _error([100 * types[key].share(pid).margin for key in shown]),
+            "marker": {"color": COLOURS.get(pid, "#666666")},
+            "hovertemplate": "%{x}<br>%{y:.0f} %<extra>"
+            + positioning_label(pid, lang)
+            + "</extra>",
+        }
+        for pid in POSITIONINGS
+    ]
+    rows = [
+        [label(key)]
+        + (
+            [fewer_than(k)] + ["—"] * len(POSITIONINGS)
+            if cell.n.below(k)
+            else [count_text(cell.n, k)] + [share_text(cell.share(p)) for p in POSITIONINGS]
+        )
+        for key, cell in types.items()
+    ]
+    layout = _layout(_("Part des diagnostics (%)"), barmode="group", yaxis={"range": [0, 100]})
+    return Chart(
+        "chart-types-dominant",
+        caption,
+        {"data": data, "layout": layout},
+        [_("Type de collectivité"), _("Diagnostics")] + [short_label(p) for p in POSITIONINGS],
+        rows,
+        _(
+            "Lecture\u00a0: pour chaque type de collectivité, la part estimée des diagnostics "
+            "dont chaque positionnement est le dominant."
+        )
+        + " "
+        + noisy_reading(),
+        masked_note(k) if len(shown) < len(types) else None,
+    )
+
+
 def _breakdowns(release: Release, k: int, lang: str) -> list[Chart]:
     """Return the breakdowns of the whole set, each read from its own released cells."""
     types = release.cells_of("collectivity_type")
     return [
+        dominant_by_type_chart(types, k, lang),
         mean_scores_chart(
             "chart-types",
             _("Scores moyens par type de collectivité"),
