@@ -16,7 +16,7 @@ from app import services
 from app.admin import anonymise, demo, queries
 from app.db import dispose_engines, get_engine, get_session
 from app.models import Diagnostic, Result
-from app.stats import snapshot
+from app.stats import release, snapshot
 from tests import pg
 from tests.factories import EXAMPLE_A, EXAMPLE_B
 from tests.test_admin_support import DEPARTEMENT, admin_app, make_app, share
@@ -51,6 +51,14 @@ def test_demo_data_and_aggregates_on_both_dialects(dialect_app: Flask) -> None:
         }
         n_recs = session.execute(text("SELECT count(*) FROM result_recommendation")).scalar_one()
         assert sum(len(r.recommendations) for r in rows) == n_recs
+        by_sql, by_rows = snapshot.summary_of(session), release.summarise(rows)
+        assert by_sql.groups.keys() == by_rows.groups.keys()
+        for key, (n, sums) in by_rows.groups.items():
+            assert by_sql.groups[key][0] == n
+            assert by_sql.groups[key][1] == pytest.approx(sums)
+        assert by_sql.histograms == by_rows.histograms
+        assert by_sql.recommendations == by_rows.recommendations
+        assert by_sql.size == 300
         found = snapshot.publish(session, NOW, 2.0, 5)
         assert found.releasable
         published = snapshot.read(session, found)

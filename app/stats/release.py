@@ -138,10 +138,55 @@ def _centred(score: float) -> float:
     return min(SCORE_MAX, max(0.0, score)) - SCORE_MAX / 2
 
 
-def _profile_cell(records: Sequence[Record], scale: Mapping[str, float]) -> dict[str, Any]:
-    """Return the noisy dominant counts and positioning sums of one cell."""
-    counts = [sum(1 for r in records if r.dominant == p) for p in POSITIONINGS]
-    sums = [sum(_centred(r.scores[i]) for r in records) for i in range(len(POSITIONINGS))]
+# The keys a summary groups the diagnostics by: every released dimension, and the dominant.
+GROUP_KEYS = (*PROFILE_DIMENSIONS, "dominant")
+
+
+@dataclass
+class Summary:
+    """The exact inputs of a release, never released as such: the diagnostics summed per group
+    of equal keys (``GROUP_KEYS``), the score histograms and the recommendation counts.
+    """
+
+    groups: dict[tuple[str, ...], tuple[int, list[float]]] = field(default_factory=dict)
+    histograms: dict[str, list[int]] = field(
+        default_factory=lambda: {p: [0] * HISTOGRAM_BINS for p in POSITIONINGS}
+    )
+    recommendations: dict[str, int] = field(default_factory=dict)
+    size: int = 0
+
+    def add_group(self, key: tuple[str, ...], n: int, centred_sums: Sequence[float]) -> None:
+        """Count n diagnostics of one group, with the sums of their centred scores."""
+        count, sums = self.groups.get(key, (0, [0.0] * len(POSITIONINGS)))
+        self.groups[key] = (count + n, [a + b for a, b in zip(sums, centred_sums, strict=True)])
+        self.size += n
+
+    def add_scores(self, positioning: str, score: float, n: int = 1) -> None:
+        """Count n diagnostics with this score in the positioning's histogram."""
+        self.histograms[positioning][_bin(score)] += n
+
+    def add_recommendations(self, ids: Iterable[str], n: int = 1) -> None:
+        """Count n diagnostics given this set of recommendations."""
+        for rec in set(ids):
+            self.recommendations[rec] = self.recommendations.get(rec, 0) + n
+
+
+def summarise(records: Iterable[Record]) -> Summary:
+    """Return the summary of some diagnostics (scores clamped to 0–100)."""
+    summary = Summary()
+    for r in records:
+        key = tuple(r.dominant if d == "dominant" else r.key(d) for d in GROUP_KEYS)
+        summary.add_group(key, 1, [_centred(x) for x in r.scores[: len(POSITIONINGS)]])
+        for p, score in zip(POSITIONINGS, r.scores, strict=False):
+            summary.add_scores(p, score)
+        summary.add_recommendations(r.recommendations)
+    return summary
+
+
+def _profile_cell(
+    counts: Sequence[int], sums: Sequence[float], scale: Mapping[str, float]
+) -> dict[str, Any]:
+    """Return the noisy dominant counts and centred positioning sums of one cell."""
     bound = SENSITIVITY["sums"]
     return {
         "counts": mechanisms.noisy_counts(counts, 1 / scale["counts"], 1),
@@ -149,18 +194,10 @@ def _profile_cell(records: Sequence[Record], scale: Mapping[str, float]) -> dict
     }
 
 
-def _all_cell(
-    records: Sequence[Record], scale: Mapping[str, float], domains: Domains
-) -> dict[str, Any]:
+def _all_cell(summary: Summary, scale: Mapping[str, float], domains: Domains) -> dict[str, Any]:
     """Return the noisy score histograms and recommendation counts of the whole snapshot."""
-    flat = [0] * (HISTOGRAM_BINS * len(POSITIONINGS))
-    rec_counts = dict.fromkeys(domains.recommendations, 0)
-    for r in records:
-        for i, score in enumerate(r.scores[: len(POSITIONINGS)]):
-            flat[i * HISTOGRAM_BINS + _bin(score)] += 1
-        for rec in set(r.recommendations):
-            if rec in rec_counts:
-                rec_counts[rec] += 1
+    flat = [n for p in POSITIONINGS for n in summary.histograms[p]]
+    rec_counts = {rec: summary.recommendations.get(rec, 0) for rec in domains.recommendations}
     bound = int(SENSITIVITY["histograms"])
     noisy = mechanisms.noisy_counts(flat, bound / scale["histograms"], bound)
     rec_bound = int(sensitivity("recommendations", domains))
@@ -177,22 +214,27 @@ def _all_cell(
 
 
 def publish(
-    records: Iterable[Record], domains: Domains, epsilon: float
+    data: Iterable[Record] | Summary, domains: Domains, epsilon: float
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """Return the released figures of every cell of every dimension, keyed (dimension, value)."""
-    rows = list(records)
+    summary = data if isinstance(data, Summary) else summarise(data)
     scale = scales(epsilon, domains)
     cells: dict[tuple[str, str], dict[str, Any]] = {
-        ("all", ""): _all_cell(rows, scale["all"], domains)
+        ("all", ""): _all_cell(summary, scale["all"], domains)
     }
-    for dimension in PROFILE_DIMENSIONS:
-        members: dict[str, list[Record]] = {value: [] for value in domains.of(dimension)}
-        for r in rows:
-            bucket = members.get(r.key(dimension))
-            if bucket is not None:
-                bucket.append(r)
-        for value, bucket in members.items():
-            cells[(dimension, value)] = _profile_cell(bucket, scale[dimension])
+    dominant_at = GROUP_KEYS.index("dominant")
+    for index, dimension in enumerate(PROFILE_DIMENSIONS):
+        width = len(POSITIONINGS)
+        counts = {value: [0] * width for value in domains.of(dimension)}
+        sums = {value: [0.0] * width for value in domains.of(dimension)}
+        for key, (n, group_sums) in summary.groups.items():
+            value = key[index]
+            if value not in counts or key[dominant_at] not in POSITIONINGS:
+                continue
+            counts[value][POSITIONINGS.index(key[dominant_at])] += n
+            sums[value] = [a + b for a, b in zip(sums[value], group_sums, strict=True)]
+        for value in counts:
+            cells[(dimension, value)] = _profile_cell(counts[value], sums[value], scale[dimension])
     return cells
 
 

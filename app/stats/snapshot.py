@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -103,6 +103,61 @@ def records(session: Session) -> tuple[list[release.Record], str]:
     return found, digest.hexdigest()
 
 
+def digest_of(session: Session) -> str:
+    """Return a digest of the shared results (their ids change at every share, withdrawal and
+    new completion), to tell whether the data changed since the last snapshot.
+    """
+    digest = hashlib.sha256()
+    for result_id in session.scalars(
+        select(SharedResult.result_id).order_by(SharedResult.result_id)
+    ):
+        digest.update(f"{result_id};".encode())
+    return digest.hexdigest()
+
+
+def summary_of(session: Session) -> release.Summary:
+    """Return the exact inputs of a release, summed by the database (GROUP BY), never a row.
+
+    Scores are 0–100 by construction; a group outside that range would break the sensitivity
+    the noise is calibrated for, so it stops the publication.
+    """
+    summary = release.Summary()
+    scores = [getattr(SharedResult, c) for c in SHARED_SCORE_COLUMNS[:3]]
+    keys = (
+        SharedResult.collectivity_type,
+        SharedResult.population,
+        SharedResult.region,
+        SharedResult.month,
+        SharedResult.partner_income_group,
+        SharedResult.questionnaire_version,
+        SharedResult.dominant,
+    )
+    stmt = select(
+        *keys,
+        func.count(),
+        *(func.sum(c) for c in scores),
+        *(func.min(c) for c in scores),
+        *(func.max(c) for c in scores),
+    ).group_by(*keys)
+    width = len(scores)
+    for row in session.execute(stmt):
+        kind, population, region, month, income, version, dominant, n = row[:8]
+        sums, lows, highs = row[8 : 8 + width], row[8 + width : 8 + 2 * width], row[8 + 2 * width :]
+        if min(lows) < 0 or max(highs) > release.SCORE_MAX:
+            raise ValueError("a shared score lies outside 0–100: nothing is published")
+        key = (kind, population, region, release.half_year(month), income, version, dominant)
+        centred = [float(x) - release.SCORE_MAX / 2 * int(n) for x in sums]
+        summary.add_group(tuple(str(k) for k in key), int(n), centred)
+    for positioning, column in zip(release.POSITIONINGS, scores, strict=True):
+        for value, n in session.execute(select(column, func.count()).group_by(column)):
+            summary.add_scores(positioning, float(value), int(n))
+    sets = SharedResult.recommendations
+    for joined, n in session.execute(select(sets, func.count()).group_by(sets)):
+        ids = [r for r in str(joined or "").split(RECOMMENDATION_SEPARATOR) if r]
+        summary.add_recommendations(ids, int(n))
+    return summary
+
+
 def latest(session: Session) -> Snapshot | None:
     """Return the newest published snapshot, if any."""
     return session.scalars(select(Snapshot).order_by(Snapshot.id.desc()).limit(1)).first()
@@ -116,12 +171,13 @@ def publish(session: Session, now: datetime, epsilon: float, k: int) -> Snapshot
     current = latest(session)
     if current is not None and current.day >= day:
         return current
-    rows, digest = records(session)
+    digest = digest_of(session)
     if current is not None and current.digest == digest:
         current.checked_at = now
         session.commit()
         return current
-    figures = release.publish(rows, domains(now.date()), epsilon)
+    summary = summary_of(session)
+    figures = release.publish(summary, domains(now.date()), epsilon)
     snapshot = Snapshot(
         day=day,
         published_at=now,
@@ -129,7 +185,7 @@ def publish(session: Session, now: datetime, epsilon: float, k: int) -> Snapshot
         epsilon=epsilon,
         min_cell_size=k,
         digest=digest,
-        releasable=len(rows) >= k,
+        releasable=summary.size >= k,
     )
     snapshot.cells = [
         StatsCell(dimension=dimension, value=value, figures=cell)
