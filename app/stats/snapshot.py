@@ -1,10 +1,10 @@
 """Taking and reading the published statistics snapshots (SQLAlchemy, no Flask).
 
-A snapshot reads the ``shared_result`` rows once, releases their figures with
-``release.publish`` and stores only the released (noisy) figures. There is at most one snapshot
-a day, and none when the shared data have not changed since the last one: a new release of the
-same data would draw new noise, which an attacker could average. Every page reads the latest
-snapshot, so reloading a page returns the very same noise.
+A snapshot has the database sum the ``shared_result`` rows (GROUP BY, ``summary_of``), releases
+the figures with ``release.publish`` and stores only the released (noisy) figures. There is at
+most one snapshot a day, and none when the shared data have not changed since the last one: a
+new release of the same data would draw new noise, which an attacker could average. Every page
+reads the latest snapshot, so reloading a page returns the very same noise.
 
 One figure is exact, and only as a yes/no: whether the snapshot holds at least k shared
 diagnostics (``releasable``). Below that, nothing at all is shown, as the contract requires; the
@@ -67,7 +67,9 @@ def domains(today: date) -> release.Domains:
 
 
 def records(session: Session) -> tuple[list[release.Record], str]:
-    """Return every shared diagnostic as a record, and a digest of the results read."""
+    """Return every shared diagnostic as a record, and a digest of the results read (for checks
+    and measurements; publishing reads ``summary_of`` instead).
+    """
     columns = [getattr(SharedResult, c) for c in SHARED_SCORE_COLUMNS[:3]]
     stmt = select(
         SharedResult.result_id,
