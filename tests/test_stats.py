@@ -133,6 +133,13 @@ def test_quantiles_of_a_noisy_histogram_are_ordered_and_in_range(hist: list[floa
     assert all(0.0 <= x <= 100.0 for x in found)
 
 
+def test_quartiles_need_the_histogram_noise_to_be_small_against_the_counts() -> None:
+    found = release.Release(2.0, release.publish([], DOMAINS, 2.0), DOMAINS)
+    bin_margin = mechanisms.margin([found.noise["all"]["histograms"]])
+    assert found.box_minimum() >= 20 * bin_margin  # ten bins, each twice its margin on average
+    assert release.Release(1.0, {}, DOMAINS).box_minimum() > found.box_minimum()
+
+
 def test_means_are_centred_sums_over_counts_with_a_wider_margin_for_fewer() -> None:
     small = release.Selection((10.0, 0.0, 0.0), (1.0,), (100.0, 0.0, -100.0), (50.0,))
     large = release.Selection((100.0, 0.0, 0.0), (1.0,), (1000.0, 0.0, -1000.0), (50.0,))

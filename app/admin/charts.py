@@ -19,7 +19,6 @@ from flask_babel import format_date, format_decimal, gettext
 from app import partners
 from app import questionnaire as qn
 from app.stats.release import (
-    BOX_MIN,
     IMPRECISE,
     POSITIONINGS,
     Estimate,
@@ -275,14 +274,17 @@ def dominant_chart(sel: Selection, k: int, lang: str) -> Chart:
 
 
 def box_chart(release: Release, total: Estimate, lang: str) -> Chart:
-    """Return each positioning score's quartiles read from its noisy histogram (n ≥ BOX_MIN)."""
+    """Return each positioning score's quartiles read from its noisy histogram, from
+    ``release.box_minimum()`` diagnostics (noisy count) only.
+    """
     caption = _("Distribution des scores de positionnement (sur 100)")
     histograms = {p: release.histogram(p) for p in POSITIONINGS}
-    if total.value < BOX_MIN or any(sum(h) < BOX_MIN for h in histograms.values()):
+    minimum = release.box_minimum()
+    if total.value < minimum or any(sum(h) <= 0 for h in histograms.values()):
         note = _(
             "Les quartiles ne sont publiés qu'à partir de %(n)d diagnostics (estimation "
             "bruitée)\u00a0: en deçà, le bruit les rendrait sans signification.",
-            n=BOX_MIN,
+            n=minimum,
         )
         return Chart("chart-scores", caption, None, note=note)
     levels = (0.1, 0.25, 0.5, 0.75, 0.9)
@@ -379,7 +381,9 @@ def recommendations_chart(release: Release, total: Estimate, k: int, lang: str) 
     """Return the most frequent recommendations (noisy counts of at least k)."""
     caption = _("Recommandations les plus fréquentes")
     found = release.recommendations()
-    frequent = [(r, n) for r, n in found.items() if not n.below(k)][:TOP_RECOMMENDATIONS]
+    # Listed only when the estimate reaches k and exceeds its own margin (clearly not zero).
+    frequent = [(r, n) for r, n in found.items() if not n.below(max(k, n.margin))]
+    frequent = frequent[:TOP_RECOMMENDATIONS]
     if not frequent or total.value <= 0:
         return Chart("chart-recommendations", caption, None, note=too_few(k))
     shares = {
@@ -413,7 +417,7 @@ def recommendations_chart(release: Release, total: Estimate, k: int, lang: str) 
     reading = _(
         "Lecture\u00a0: «\u00a0%(title)s\u00a0» est recommandée à environ %(share)s des "
         "diagnostics partagés. Les recommandations faites à moins de %(k)d diagnostics (estimation "
-        "bruitée) ne sont pas listées.",
+        "bruitée), ou dont l'estimation ne dépasse pas sa marge, ne sont pas listées.",
         title=recommendation_title(first, lang),
         share=_percent(shares[first].value),
         k=k,

@@ -37,5 +37,5 @@ def dashboard() -> str:
         epsilon=published.snapshot.epsilon,
         factor=round(math.exp(published.snapshot.epsilon), 1),
         budget=release.BUDGET,
-        box_min=release.BOX_MIN,
+        box_min=published.release.box_minimum(),
     )

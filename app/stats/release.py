@@ -34,7 +34,8 @@ from app.stats import mechanisms
 POSITIONINGS = ("business_internationalisation", "economic_cooperation", "multisector_cooperation")
 SCORE_MAX = 100.0
 HISTOGRAM_BINS = 10  # 10-point bins of the 0–100 score range
-BOX_MIN = 50  # quartiles only where the noisy number of diagnostics reaches this
+BOX_MIN = 50  # quartiles never below this noisy number of diagnostics (see Release.box_minimum)
+BOX_FACTOR = 20  # ... nor below BOX_FACTOR × the 95 % margin of one histogram bin's noise
 IMPRECISE = 25.0  # a mean whose margin exceeds this many points is shown as too imprecise
 
 # Share of ε spent on each dimension (they add up to 1), and within each cell on each figure.
@@ -248,7 +249,7 @@ class Estimate:
     value: float
     margin: float
 
-    def below(self, k: int) -> bool:
+    def below(self, k: float) -> bool:
         """Return whether the figure is a count shown as « moins de k »."""
         return self.value < k
 
@@ -360,6 +361,14 @@ class Release:
         else:
             parts = list(source.values())
         return _sum(parts) if parts else None
+
+    def box_minimum(self) -> int:
+        """Return the noisy number of diagnostics from which quartiles are shown: the 10 bins
+        must hold on average twice the margin of one bin's noise (n ≥ 20 × margin), so that
+        the noise cannot make the quartiles meaningless; and never fewer than BOX_MIN.
+        """
+        bin_margin = mechanisms.margin((self.noise["all"]["histograms"],))
+        return max(BOX_MIN, 10 * math.ceil(BOX_FACTOR * bin_margin / 10))
 
     def histogram(self, positioning: str) -> list[float]:
         """Return the noisy 10-point histogram of a positioning score, negatives clipped."""
