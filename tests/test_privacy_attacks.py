@@ -166,13 +166,12 @@ def _dashboard_figures(client: FlaskClient, selection: str) -> tuple[float, list
 def test_year_minus_half_year_does_not_isolate_the_only_authority_of_a_half(
     admin_app: Flask,
 ) -> None:
-    year = datetime.now(UTC).year
+    period = str(datetime.now(UTC).year - 1)  # a whole past year: both halves released
     others = share(admin_app, EXAMPLE_A, 18)
     victim_id = share(admin_app, VICTIM, 1)[0]
-    set_month(admin_app, others, f"{year}-03")
-    set_month(admin_app, [victim_id], f"{year}-08" if date.today().month > 6 else f"{year - 1}-08")
-    period = str(year) if date.today().month > 6 else str(year - 1)
-    half = f"{period}-S1" if date.today().month > 6 else f"{period}-S2"
+    set_month(admin_app, others, f"{period}-03")
+    set_month(admin_app, [victim_id], f"{period}-08")  # the only one of the second half
+    half = f"{period}-S1"
     truth = _scores(admin_app, victim_id)
     client = logged_in(admin_app)
     hits = refused = 0
