@@ -98,6 +98,11 @@ class Config:
     # code; ProdConfig refuses to start without a real SECRET_KEY.
     SECRET_KEY: str = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
     MIN_CELL_SIZE: int = _env_int("MIN_CELL_SIZE", 5)
+    # Privacy budget ε of one published statistics snapshot (differential privacy, see
+    # app/stats/release.py): whether one authority's diagnostic is shared or not changes the
+    # probability of any figure of a snapshot by at most a factor e^ε. Smaller is more private
+    # and noisier.
+    PRIVACY_EPSILON: float = _env_float("PRIVACY_EPSILON", 2.0)
     RATELIMIT_STORAGE_URI: str = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Diagnostics started (POST /diagnostic/commencer) and finished (the finish button) per client

@@ -185,3 +185,41 @@ class Admin(Base):
     # Stored in the session at login; logging out or changing the password increments it, so
     # that every copy of an earlier session cookie is refused.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class StatsSnapshot(Base):
+    """A published statistics snapshot of the shared diagnostics (at most one a day).
+
+    It keeps only what was released: the figures, already noised (``StatsCell``), the privacy
+    budget they were released with, and a digest of the shared results it was taken from, so
+    that a day without change publishes nothing new.
+    """
+
+    __tablename__ = "stats_snapshot"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), unique=True)  # "YYYY-MM-DD", UTC
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    epsilon: Mapped[float] = mapped_column(Float)
+    min_cell_size: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    # Whether at least min_cell_size diagnostics were shared: below that, nothing is shown.
+    releasable: Mapped[bool] = mapped_column(Boolean)
+    cells: Mapped[list[StatsCell]] = relationship(
+        back_populates="snapshot", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class StatsCell(Base):
+    """The released (noisy) figures of one cell of a snapshot: a dimension and its value."""
+
+    __tablename__ = "stats_cell"
+
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("stats_snapshot.id", ondelete="CASCADE"), primary_key=True
+    )
+    dimension: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40), primary_key=True)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    snapshot: Mapped[StatsSnapshot] = relationship(back_populates="cells")

@@ -1,6 +1,6 @@
 """ARRICOD side through the test client: access control, login, throttling, the dashboard's
-anonymity (k−1 / k / k+1, secondary suppression), its figures against a hand count, the exports
-and the data dictionary.
+figures read from a release (post-processing of given cells), its page, the exports and the data
+dictionary. The statistics' privacy is tested in test_stats.py and test_privacy_attacks.py.
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from flask.testing import FlaskClient
 
-from app.admin import anonymise, charts, queries
-from app.db import dispose_engines, get_session
-from app.models import Result
+from app.admin import anonymise, charts, demo
+from app.db import dispose_engines, get_engine, get_session
+from app.stats import release, snapshot
 from tests.factories import EXAMPLE_A, EXAMPLE_B
 from tests.test_admin_support import (
     COMMUNE,
@@ -40,7 +41,7 @@ __all__ = ["admin_app"]  # fixture used by the tests below
 
 ADMIN_PAGES = [
     "/admin/",
-    "/admin/?collectivity_type=commune",
+    "/admin/?selection=collectivity_type:commune",
     "/admin/export.csv",
     "/admin/export.json",
     "/admin/dictionnaire",
@@ -295,7 +296,7 @@ def test_throttling_with_redis_storage(redis_app: Flask) -> None:
         store.delete(*per_client, *per_account)
 
 
-# --- Dashboard: anonymity -----------------------------------------------------------------------
+# --- Dashboard ----------------------------------------------------------------------------------
 
 
 def _dashboard(app: Flask, query: str = "") -> str:
@@ -306,144 +307,98 @@ def _dashboard(app: Flask, query: str = "") -> str:
     return response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("n", "shown"), [(4, False), (5, True), (6, True)])
-def test_dashboard_is_masked_below_k(admin_app: Flask, n: int, shown: bool) -> None:
-    share(admin_app, COMMUNE, n)
-    share(admin_app, REGION, 3, shared=False)  # not shared: never counted
-    page = _dashboard(admin_app)
-    assert ('id="dashboard-suppressed"' not in page) is shown
-    assert ('id="dashboard-total"' in page) is shown
-    if shown:
-        assert f"<strong>{n}</strong>" in page
-        assert 'class="chart"' in page
-    else:
-        assert "Moins de 5 réponses" in page
-        assert 'class="chart"' not in page
+def _hand_release(cells: dict[tuple[str, str], dict[str, object]]) -> release.Release:
+    """Return a release whose figures are given (zero elsewhere): charts are post-processing."""
+    domains = snapshot.domains(date(2026, 6, 1))
+    figures: dict[tuple[str, str], dict[str, object]] = {}
+    for key, cell in release.publish([], domains, 2.0).items():
+        if key[0] == "all":
+            figures[key] = {
+                "histograms": {p: [0] * 10 for p in release.POSITIONINGS},
+                "recommendations": dict.fromkeys(cell["recommendations"], 0),
+            }
+        else:
+            figures[key] = {"counts": [0, 0, 0], "sums": [0.0, 0.0, 0.0]}
+    figures.update(cells)  # type: ignore[arg-type]
+    return release.Release(2.0, figures, domains)
 
 
-def test_filters_below_k_mask_everything(admin_app: Flask) -> None:
-    share(admin_app, COMMUNE, 6)
-    share(admin_app, REGION, 4)
-    assert 'id="dashboard-total"' in _dashboard(admin_app, "?collectivity_type=commune")
-
-
-def test_filtered_selection_below_k_is_masked(admin_app: Flask) -> None:
-    share(admin_app, COMMUNE, 6)
-    share(admin_app, REGION, 4)
-    page = _dashboard(admin_app, "?collectivity_type=region")
-    assert 'id="dashboard-suppressed"' in page
-    assert "<strong>4</strong>" not in page
-
-
-def test_invalid_filters_restrict_nothing(admin_app: Flask) -> None:
-    share(admin_app, COMMUNE, 5)
-    page = _dashboard(admin_app, "?collectivity_type=nope&month_from=2020-13")
-    assert 'id="dashboard-total"' in page
-
-
-def test_small_category_and_its_complement_are_masked(admin_app: Flask) -> None:
-    share(admin_app, COMMUNE, 7)
-    share(admin_app, REGION, 5)
-    share(admin_app, DEPARTEMENT, 2)
+def test_dashboard_figures_read_the_released_cells(admin_app: Flask) -> None:
+    found = _hand_release(
+        {
+            ("collectivity_type", "commune"): {"counts": [10, 20, 30], "sums": [600.0, 0, -600]},
+            ("collectivity_type", "region"): {"counts": [3, 0, 1], "sums": [0.0, 0, 0]},
+            ("income_group", "low"): {"counts": [20, 20, 20], "sums": [0.0, 0, 0]},
+        }
+    )
     with admin_app.test_request_context():
-        found = queries.aggregates(get_session(), k=5)
-        board = charts.build(found, 5, "fr")
-    types = next(c for c in board.charts if c.id == "chart-types")
-    cells = {row[0]: row[1:] for row in types.rows}
-    assert cells["Commune"][0] == "7"
-    assert cells["Région"] == ["masqué"] * 4  # 5 ≥ k, masked so that 2 cannot be deduced
-    assert cells["Département"] == ["masqué"] * 4
-    assert types.note is not None
-    assert "moins de 5 réponses" in types.note
-    assert types.figure is not None
-    assert types.figure["data"][0]["x"] == ["Commune"]
-
-
-# --- Dashboard: figures against a hand count ----------------------------------------------------
-
-
-def test_dashboard_figures_match_a_hand_count(admin_app: Flask) -> None:
-    share(admin_app, COMMUNE, 6)
-    share(admin_app, REGION, 5)
-    share(admin_app, REGION, 2, shared=False)
-    with admin_app.app_context():
-        results = get_session().scalars(select(Result).where(Result.is_current.is_(True))).all()
-        shared = [r for r in results if r.diagnostic.share_anonymised]
-    assert len(shared) == 11
-    dominant_a = next(r.dominant for r in shared if r.diagnostic.collectivity_type == "commune")
-    dominant_b = next(r.dominant for r in shared if r.diagnostic.collectivity_type == "region")
-    expected_dominant: dict[str, int] = {}
-    for dom, n in ((dominant_a, 6), (dominant_b, 5)):
-        expected_dominant[dom] = expected_dominant.get(dom, 0) + n
-    rec_counts: dict[str, int] = {}
-    for r in shared:
-        for rec in r.payload["fr"]["recommendations"]:
-            rec_counts[rec["id"]] = rec_counts.get(rec["id"], 0) + 1
-    score_a = next(r for r in shared if r.diagnostic.collectivity_type == "commune")
-
-    with admin_app.test_request_context():
-        board = charts.build(queries.aggregates(get_session(), k=5), 5, "fr")
-    assert board.total == 11
+        board = charts.build(found, "all", "", 5, "fr")
+    assert board.total is not None
+    assert board.total.value == 64  # the whole set: the sum of the type cells
     by_id = {c.id: c for c in board.charts}
     dominant = by_id["chart-dominant"]
     assert dominant.figure is not None
-    bars = dict(zip(dominant.figure["data"][0]["x"], dominant.figure["data"][0]["y"], strict=True))
-    assert {charts.positioning_label(k, "fr"): v for k, v in expected_dominant.items()} == bars
-
-    types = by_id["chart-types"]
-    assert types.figure is not None
-    ec = next(
-        t
-        for t in types.figure["data"]
-        if t["name"] == charts.positioning_label("economic_cooperation", "fr")
-    )
-    assert ec["y"][ec["x"].index("Commune")] == pytest.approx(score_a.score_economic_cooperation)
-
-    recs = by_id["chart-recommendations"]
-    frequent = sorted(
-        ((r, n) for r, n in rec_counts.items() if n >= 5), key=lambda x: (-x[1], x[0])
-    )
-    assert [(row[0], int(row[1])) for row in recs.rows] == [
-        (charts.recommendation_title(r, "fr"), n) for r, n in frequent[: charts.TOP_RECOMMENDATIONS]
+    assert dominant.figure["data"][0]["y"] == [13, 20, 31]
+    assert "error_y" in dominant.figure["data"][0]  # every bar carries its margin
+    types = {row[0]: row[1:] for row in by_id["chart-types"].rows}
+    assert types["Commune"][0].startswith("60 ± ")
+    assert types["Commune"][1].startswith("60,0 ± ")  # 50 + 600 / 60
+    assert types["Commune"][3].startswith("40,0 ± ")
+    assert types["Région"] == ["moins de 5", "—", "—", "—"]  # 4 after noise: not shown
+    shares = {row[0]: row[1:] for row in by_id["chart-types-dominant"].rows}
+    assert [cell.split(" ±")[0] for cell in shares["Commune"][1:]] == [
+        "17\u00a0%",
+        "33\u00a0%",
+        "50\u00a0%",
     ]
+    assert by_id["chart-scores"].figure is None  # no histogram released: no quartile
+    assert by_id["chart-types"].note is not None
 
-    scores = by_id["chart-scores"]
-    assert scores.figure is not None
-    for trace in scores.figure["data"]:
-        assert trace["boxpoints"] is False
-        assert "y" not in trace  # quartiles only: no individual value is sent
-        assert trace["lowerfence"][0] <= trace["q1"][0] <= trace["median"][0]
-        assert trace["median"][0] <= trace["q3"][0] <= trace["upperfence"][0]
 
-    months = by_id["chart-months"]
-    assert [row[1] for row in months.rows] == ["11"]
+def test_a_filter_shows_its_own_cell_and_no_breakdown(admin_app: Flask) -> None:
+    found = _hand_release(
+        {("region", "84"): {"counts": [30, 20, 10], "sums": [0.0, 0.0, 0.0]}},
+    )
+    with admin_app.test_request_context():
+        board = charts.build(found, "region", "84", 5, "fr")
+        empty = charts.build(found, "region", "11", 5, "fr")
+    assert board.total is not None
+    assert board.total.value == 60
+    assert [c.id for c in board.charts] == ["chart-dominant", "chart-means"]
+    assert empty.suppressed
 
 
 def test_dashboard_page_embeds_each_chart_with_its_table(admin_app: Flask) -> None:
-    share(admin_app, COMMUNE, 5)
-    share(admin_app, REGION, 5)
+    with admin_app.app_context():
+        demo.generate(get_engine(), 150, seed=5)
     page = _dashboard(admin_app)
-    for chart_id in ("chart-dominant", "chart-scores", "chart-types", "chart-months"):
+    for chart_id in ("chart-dominant", "chart-types-dominant", "chart-types", "chart-periods"):
         assert f'id="{chart_id}"' in page
         assert f'id="{chart_id}-data"' in page
     assert page.count("<table") >= 6
     assert "plotly-custom.min.js" in page
+    assert 'id="chart-scores"' not in page  # quartiles need far more diagnostics than 150
+    filtered = logged_in_again(admin_app).get("/admin/?selection=collectivity_type:commune")
+    text = filtered.get_data(as_text=True)
+    assert 'id="chart-means"' in text
+    assert 'id="chart-types"' not in text
+
+
+def logged_in_again(app: Flask) -> FlaskClient:
+    """Return a client logged in as the administrator created already."""
+    client = app.test_client()
+    assert post_login(client).status_code == 302
+    return client
 
 
 def test_dashboard_in_english(admin_app: Flask) -> None:
-    share(admin_app, COMMUNE, 5)
+    with admin_app.app_context():
+        demo.generate(get_engine(), 80, seed=5)
     page = _dashboard(admin_app, "?lang=en")
     assert 'lang="en"' in page
     assert "Dominant positioning of the shared diagnostics" in page
     assert "Municipality (commune)" in page
-
-
-def test_cache_sees_new_diagnostics(admin_app: Flask) -> None:
-    share(admin_app, COMMUNE, 5)
-    client = logged_in(admin_app)
-    assert "<strong>5</strong>" in client.get("/admin/").get_data(as_text=True)
-    share(admin_app, COMMUNE, 1)
-    assert "<strong>6</strong>" in client.get("/admin/").get_data(as_text=True)
+    assert "Method and privacy guarantee" in page
 
 
 # --- Exports ------------------------------------------------------------------------------------

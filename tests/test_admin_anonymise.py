@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import statistics
 from collections import Counter
 
 import pytest
@@ -16,7 +15,6 @@ from hypothesis import strategies as st
 
 from app import partners
 from app.admin import anonymise as an
-from app.admin import queries
 
 TYPES = ["commune", "intercommunalite", "metropole", "departement", "region", "other"]
 POPULATIONS = list(an.POPULATION_BANDS)
@@ -253,22 +251,3 @@ def test_csv_has_bom_semicolons_and_decimal_commas() -> None:
     assert header == list(an.EXPORT_COLUMNS)
     assert row[6:9] == ["10,0", "55,5", "20,2"]
     assert row[-1] == "a|b"
-
-
-# --- Quantiles ----------------------------------------------------------------------------------
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.integers(0, 1000).map(lambda x: x / 10), min_size=1, max_size=60))
-def test_quantiles_from_histogram_match_linear_interpolation(values: list[float]) -> None:
-    hist = sorted(Counter(values).items())
-    expected = statistics.quantiles(values, n=4, method="inclusive") if len(values) > 1 else None
-    if expected is not None:
-        for q, want in zip((0.25, 0.5, 0.75), expected, strict=True):
-            assert queries.quantile(hist, q) == pytest.approx(want)
-    assert queries.quantile(hist, 0.5) == pytest.approx(statistics.median(values))
-    box = queries.box_from_histogram(hist)
-    assert box is not None
-    assert box.p5 <= box.q1 <= box.median <= box.q3 <= box.p95
-    assert min(values) <= box.p5
-    assert box.p95 <= max(values)

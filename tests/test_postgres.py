@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from app.admin import anonymise, queries
 from app.cli import alembic_config, upgrade
 from app.db import Base, dispose_engines, get_engine, get_session
 from app.models import Diagnostic, Result, ResultRecommendation
+from app.stats import release, snapshot
 from config import TestConfig
 from tests import pg
 from tests.factories import EXAMPLE_A, EXAMPLE_B, completed_diagnostic
@@ -44,7 +46,15 @@ from tests.test_admin_support import EMAIL, PASSWORD, create_admin, post_login, 
 pg_url = pg.pg_url
 db_url = pg.db_url
 
-TABLES = {"diagnostic", "result", "result_recommendation", "shared_result", "admin"}
+TABLES = {
+    "diagnostic",
+    "result",
+    "result_recommendation",
+    "shared_result",
+    "admin",
+    "stats_snapshot",
+    "stats_cell",
+}
 
 
 @contextmanager
@@ -321,27 +331,20 @@ def test_dashboard_and_export_queries(db_app: Flask) -> None:
             for rec in result.payload["fr"]["recommendations"]:
                 expected_recs[rec["id"]] = expected_recs.get(rec["id"], 0) + 1
 
-        found = queries.aggregates(session, k=1)
-        assert found.total == 8
-        by_type = found.by("collectivity_type")
-        assert {k: g.n for k, g in by_type.items()} == {"commune": 5, "region": 3}
-        mean_a = by_type["commune"].mean("economic_cooperation")
-        assert mean_a == pytest.approx(current[a_ids[0]].score_economic_cooperation)
-        for dimension, hist in found.histograms.items():
-            assert sum(n for _, n in hist) == 8, dimension
-        box = found.box("economic_cooperation")
-        assert box is not None
-        assert box.n == 8
-        assert found.recommendations == dict(
-            sorted(expected_recs.items(), key=lambda x: (-x[1], x[0]))
-        )
-        assert queries.aggregates(session, k=9).histograms == {}
-
-        filtered = queries.aggregates(session, queries.Filters(region="28"), k=1)
-        assert filtered.total == 3
+        shared, _digest = snapshot.records(session)
+        assert len(shared) == 8
+        assert Counter(r.collectivity_type for r in shared) == {"commune": 5, "region": 3}
+        newest = current[a_ids[0]]
+        mine = next(r for r in shared if r.collectivity_type == "commune")
+        assert mine.scores[1] == pytest.approx(newest.score_economic_cooperation)
+        assert sum(len(r.recommendations) for r in shared) == sum(expected_recs.values())
+        published = snapshot.publish(session, datetime.now(UTC), 2.0, 5)
+        assert published.releasable
+        found = snapshot.read(session, published)
+        assert found.cell("collectivity_type", "commune") is not None  # JSON round trip
+        assert len(found.histogram("economic_cooperation")) == release.HISTOGRAM_BINS
 
         month = shared_results[0].month
-        assert queries.months_available(session) == [month]
         assert queries.qi_histogram(session) == {
             ("commune", "100k_500k", "84"): 5,
             ("region", "gt_1m", "28"): 3,
@@ -360,12 +363,6 @@ def test_dashboard_and_export_queries(db_app: Flask) -> None:
             }
             assert set(str(row[-1]).split("|")) == expected
 
-        peers = queries.peer_benchmark(session, again, k=4)
-        assert peers is not None
-        assert (peers["basis"], peers["n"]) == ("collectivity_type", 4)
-        # Four other communes, and the same four in its population band: fewer than five peers.
-        assert queries.peer_benchmark(session, again, k=5) is None
-
 
 @pytest.mark.postgres
 def test_dashboard_and_exports_over_http_on_postgres(pg_app: Flask) -> None:
@@ -383,7 +380,9 @@ def test_dashboard_and_exports_over_http_on_postgres(pg_app: Flask) -> None:
 
     dashboard = client.get("/admin/")
     assert dashboard.status_code == 200
-    assert client.get("/admin/?collectivity_type=commune").status_code == 200
+    assert client.get("/admin/?selection=collectivity_type:commune").status_code == 200
+    with app.app_context():
+        assert snapshot.latest(get_session()) is not None  # published on the first view
 
     exported = client.get("/admin/export.csv")
     assert exported.status_code == 200
@@ -415,9 +414,9 @@ def test_demo_data_then_aggregates(db_app: Flask) -> None:
         assert session.scalar(select(func.count()).select_from(Diagnostic)) == 50
         current = select(func.count()).select_from(Result).where(Result.is_current.is_(True))
         assert session.scalar(current) == 50
-        found = queries.aggregates(session, k=1)
-        assert found.total == 50
-        assert sum(found.recommendations.values()) == session.scalar(
+        rows, _digest = snapshot.records(session)
+        assert len(rows) == 50
+        assert sum(len(r.recommendations) for r in rows) == session.scalar(
             select(func.count()).select_from(ResultRecommendation)
         )
         assert len(list(queries.export_rows(session))) == 50

@@ -1,9 +1,10 @@
 """The anonymised dashboard's figures: Plotly figures as dicts, each with its data table.
 
-Anonymity is applied here, on the aggregates of ``queries.py``: below k shared diagnostics in the
-selection nothing is shown; in every breakdown, categories under k, and those that would let
-them be recomputed from the total, are masked (``anonymise.hidden_cells``); box plots are drawn
-from quartiles computed by the server (no individual value reaches the browser).
+Every figure is read from the published snapshot (``app.stats``), whose figures were released
+with differential privacy: each is shown as a noisy estimate with the half-width of its 95 %
+interval (« ± »), counts under k after noise as « moins de k ». Breakdowns (by type, income
+group, half-year, version) and the quartiles are published for the whole set only; a filter
+shows the released figures of its own cell. No individual value reaches the browser.
 """
 
 from __future__ import annotations
@@ -17,8 +18,14 @@ from flask_babel import format_date, format_decimal, gettext
 
 from app import partners
 from app import questionnaire as qn
-from app.admin.anonymise import hidden_cells
-from app.admin.queries import POSITIONINGS, Aggregates, Box, Group
+from app.stats.release import (
+    IMPRECISE,
+    POSITIONINGS,
+    Estimate,
+    Release,
+    Selection,
+    quantile_of_histogram,
+)
 
 COLOURS = {
     "business_internationalisation": "#b34000",
@@ -44,15 +51,15 @@ class Chart:
 
 @dataclass
 class Dashboard:
-    """What the dashboard page shows: the count and the figures, or only a notice."""
+    """What the dashboard page shows: the noisy count and the figures, or only a notice."""
 
     k: int
-    total: int | None
+    total: Estimate | None
     charts: list[Chart]
 
     @property
     def suppressed(self) -> bool:
-        """Return whether the whole dashboard is masked (fewer than k diagnostics)."""
+        """Return whether the whole dashboard is masked (fewer than k diagnostics after noise)."""
         return self.total is None
 
 
@@ -133,21 +140,45 @@ def _score(x: float) -> str:
     return str(format_decimal(x, format="0.0"))
 
 
-def _percent(n: int, total: int) -> str:
-    """Return n as a percentage of total, without decimals."""
-    return f"{format_decimal(100 * n / total, format='0')} %"
+def _percent(share: float) -> str:
+    """Return a share (0–1) as a percentage, without decimals."""
+    return f"{format_decimal(100 * share, format='0')}\u00a0%"
 
 
-def masked() -> str:
-    """Return the text of a masked table cell."""
-    return _("masqué")
+def count_text(estimate: Estimate, k: int) -> str:
+    """Return a noisy count with its margin, or « moins de k » below k."""
+    if estimate.below(k):
+        return fewer_than(k)
+    return f"{_count(round(estimate.value))} ± {_count(round(estimate.margin))}"
+
+
+def score_text(estimate: Estimate) -> str:
+    """Return a noisy score with its margin ("48,2 ± 6,1"), or says it is too imprecise."""
+    if estimate.margin > IMPRECISE:
+        return _("trop imprécis (± %(margin)s)", margin=_score(estimate.margin))
+    return f"{_score(estimate.value)} ± {_score(estimate.margin)}"
+
+
+def _drawn(estimate: Estimate) -> float | None:
+    """Return a mean to draw, None (a gap) when its margin makes it meaningless."""
+    return None if estimate.margin > IMPRECISE else round(estimate.value, 1)
+
+
+def share_text(estimate: Estimate) -> str:
+    """Return a noisy share with its margin, in percentage points."""
+    return f"{_percent(estimate.value)} ± {format_decimal(100 * estimate.margin, format='0')}"
+
+
+def fewer_than(k: int) -> str:
+    """Return the text of a count under k after noise."""
+    return _("moins de %(k)d", k=k)
 
 
 def masked_note(k: int) -> str:
-    """Return the explanation of masked cells."""
+    """Return the explanation of the cells under k."""
     return _(
-        "«\u00a0masqué\u00a0»\u00a0: moins de %(k)d réponses, ou case masquée pour qu'elle ne "
-        "puisse pas être déduite du total (secret secondaire).",
+        "«\u00a0moins de %(k)d\u00a0»\u00a0: l'estimation bruitée est inférieure à %(k)d "
+        "diagnostics\u00a0; la catégorie n'est pas représentée.",
         k=k,
     )
 
@@ -155,6 +186,22 @@ def masked_note(k: int) -> str:
 def too_few(k: int) -> str:
     """Return the notice of a figure computed from too few diagnostics."""
     return _("Moins de %(k)d réponses\u00a0: cette figure n'est pas affichée.", k=k)
+
+
+def whole_set_only() -> str:
+    """Return the notice of a breakdown published for the whole set only."""
+    return _(
+        "Cette ventilation n'est publiée que pour l'ensemble des diagnostics partagés (un seul "
+        "critère à la fois)."
+    )
+
+
+def noisy_reading() -> str:
+    """Return the sentence that says how to read a noisy figure."""
+    return _(
+        "Chaque chiffre est une estimation bruitée («\u00a0±\u00a0»\u00a0: demi-largeur de "
+        "l'intervalle à 95\u00a0%)."
+    )
 
 
 # --- Figures ------------------------------------------------------------------------------------
@@ -174,54 +221,45 @@ def _layout(y_title: str, **extra: Any) -> dict[str, Any]:
     return layout
 
 
-def _split(
-    groups: dict[str, Group], k: int, order: Sequence[str] | None = None
-) -> tuple[list[str], set[str]]:
-    """Return the categories in display order and those to mask."""
-    counts = {key: g.n for key, g in groups.items()}
-    hidden = hidden_cells(counts, k)
-    keys = [key for key in (order or sorted(groups)) if counts.get(key, 0) > 0]
-    keys += sorted(key for key in groups if key not in keys and counts[key] > 0)
-    return keys, hidden
+def _error(margins: Sequence[float]) -> dict[str, Any]:
+    """Return Plotly error bars drawing the margins."""
+    return {"type": "data", "array": [round(m, 1) for m in margins], "visible": True}
 
 
-def dominant_chart(agg: Aggregates, k: int, lang: str) -> Chart:
-    """Return the distribution of dominant positionings (bars, masked cells left out)."""
-    groups = agg.by("dominant")
-    keys, hidden = _split(groups, k, POSITIONINGS)
+def dominant_chart(sel: Selection, k: int, lang: str) -> Chart:
+    """Return the noisy distribution of dominant positionings (counts under k left out)."""
     caption = _("Positionnement dominant des diagnostics partagés")
-    shown = [key for key in keys if key not in hidden]
+    counts = {p: sel.dominant(p) for p in POSITIONINGS}
+    shown = [p for p in POSITIONINGS if not counts[p].below(k)]
     if not shown:
         return Chart("chart-dominant", caption, None, note=too_few(k))
-    total = agg.total
     figure = {
         "data": [
             {
                 "type": "bar",
-                "x": [positioning_label(key, lang) for key in shown],
-                "y": [groups[key].n for key in shown],
-                "marker": {"color": [COLOURS.get(key, "#666666") for key in shown]},
-                "hovertemplate": "%{x}<br>%{y}<extra></extra>",
+                "x": [positioning_label(p, lang) for p in shown],
+                "y": [round(counts[p].value) for p in shown],
+                "error_y": _error([counts[p].margin for p in shown]),
+                "marker": {"color": [COLOURS.get(p, "#666666") for p in shown]},
+                "hovertemplate": "%{x}<br>≈ %{y}<extra></extra>",
             }
         ],
-        "layout": _layout(_("Nombre de diagnostics")),
+        "layout": _layout(_("Nombre de diagnostics (estimation)")),
     }
     rows = [
-        [positioning_label(key, lang)]
+        [positioning_label(p, lang)]
         + (
-            [masked(), masked()]
-            if key in hidden
-            else [_count(groups[key].n), _percent(groups[key].n, total)]
+            [fewer_than(k), "—"]
+            if counts[p].below(k)
+            else [count_text(counts[p], k), share_text(sel.share(p))]
         )
-        for key in keys
+        for p in POSITIONINGS
     ]
-    top = max(shown, key=lambda key: groups[key].n)
+    top = max(shown, key=lambda p: counts[p].value)
     reading = _(
-        "Lecture\u00a0: sur %(total)s diagnostics partagés, %(n)s (%(share)s) ont pour "
-        "positionnement dominant «\u00a0%(label)s\u00a0».",
-        total=_count(total),
-        n=_count(groups[top].n),
-        share=_percent(groups[top].n, total),
+        "Lecture\u00a0: environ %(share)s des diagnostics partagés ont pour positionnement "
+        "dominant «\u00a0%(label)s\u00a0».",
+        share=_percent(sel.share(top).value),
         label=positioning_label(top, lang),
     )
     return Chart(
@@ -230,56 +268,58 @@ def dominant_chart(agg: Aggregates, k: int, lang: str) -> Chart:
         figure,
         [_("Positionnement dominant"), _("Diagnostics"), _("Part")],
         rows,
-        reading,
-        masked_note(k) if hidden else None,
+        f"{reading} {noisy_reading()}",
+        masked_note(k) if len(shown) < len(POSITIONINGS) else None,
     )
 
 
-def box_chart(agg: Aggregates, k: int, lang: str) -> Chart:
-    """Return the distribution of each positioning score as box plots drawn from quartiles."""
+def box_chart(release: Release, total: Estimate, lang: str) -> Chart:
+    """Return each positioning score's quartiles read from its noisy histogram, from
+    ``release.box_minimum()`` diagnostics (noisy count) only.
+    """
     caption = _("Distribution des scores de positionnement (sur 100)")
-    boxes: list[tuple[str, Box]] = [
-        (pid, box) for pid in POSITIONINGS if (box := agg.box(pid)) is not None and box.n >= k
-    ]
-    if not boxes:
-        return Chart("chart-scores", caption, None, note=too_few(k))
+    histograms = {p: release.histogram(p) for p in POSITIONINGS}
+    minimum = release.box_minimum()
+    if total.value < minimum or any(sum(h) <= 0 for h in histograms.values()):
+        note = _(
+            "Les quartiles ne sont publiés qu'à partir de %(n)d diagnostics (estimation "
+            "bruitée)\u00a0: en deçà, le bruit les rendrait sans signification.",
+            n=minimum,
+        )
+        return Chart("chart-scores", caption, None, note=note)
+    levels = (0.1, 0.25, 0.5, 0.75, 0.9)
+    quantiles = {p: [quantile_of_histogram(histograms[p], q) for q in levels] for p in POSITIONINGS}
     data = [
         {
             "type": "box",
-            "name": positioning_label(pid, lang),
-            "x": [positioning_label(pid, lang)],
-            "q1": [box.q1],
-            "median": [box.median],
-            "q3": [box.q3],
-            "lowerfence": [box.p5],
-            "upperfence": [box.p95],
-            "mean": [box.mean],
+            "name": positioning_label(p, lang),
+            "x": [positioning_label(p, lang)],
+            "lowerfence": [quantiles[p][0]],
+            "q1": [quantiles[p][1]],
+            "median": [quantiles[p][2]],
+            "q3": [quantiles[p][3]],
+            "upperfence": [quantiles[p][4]],
             "boxpoints": False,
-            "marker": {"color": COLOURS.get(pid, "#666666")},
+            "marker": {"color": COLOURS.get(p, "#666666")},
             "showlegend": False,
         }
-        for pid, box in boxes
+        for p in POSITIONINGS
     ]
-    statistics: list[tuple[str, Callable[[Box], str]]] = [
-        (_("Diagnostics"), lambda b: _count(b.n)),
-        (_("5e centile"), lambda b: _score(b.p5)),
-        (_("1er quartile"), lambda b: _score(b.q1)),
-        (_("Médiane"), lambda b: _score(b.median)),
-        (_("3e quartile"), lambda b: _score(b.q3)),
-        (_("95e centile"), lambda b: _score(b.p95)),
-        (_("Moyenne"), lambda b: _score(b.mean)),
+    names = [_("10e centile"), _("1er quartile"), _("Médiane"), _("3e quartile"), _("90e centile")]
+    rows = [
+        [name] + [_score(quantiles[p][i]) for p in POSITIONINGS] for i, name in enumerate(names)
     ]
-    rows = [[name] + [value(box) for _pid, box in boxes] for name, value in statistics]
     reading = _(
         "Lecture\u00a0: la boîte va du premier au troisième quartile, le trait central est la "
-        "médiane, les moustaches vont du 5e au 95e centile. Aucune valeur individuelle n'est "
-        "représentée."
+        "médiane, les moustaches vont du 10e au 90e centile. Ces valeurs sont lues dans un "
+        "histogramme bruité des scores par tranches de 10 points\u00a0: ce sont des estimations, "
+        "jamais des valeurs individuelles."
     )
     return Chart(
         "chart-scores",
         caption,
         {"data": data, "layout": _layout(_("Score"), yaxis={"range": [0, 100]})},
-        [_("Statistique")] + [short_label(pid) for pid, _box in boxes],
+        [_("Statistique")] + [short_label(p) for p in POSITIONINGS],
         rows,
         reading,
     )
@@ -289,15 +329,13 @@ def mean_scores_chart(
     chart_id: str,
     caption: str,
     category_header: str,
-    groups: dict[str, Group],
+    cells: dict[str, Selection],
     label: Callable[[str], str],
     k: int,
     lang: str,
-    order: Sequence[str] | None = None,
 ) -> Chart:
-    """Return mean positioning scores per category as grouped bars, masking small categories."""
-    keys, hidden = _split(groups, k, order)
-    shown = [key for key in keys if key not in hidden]
+    """Return noisy mean positioning scores per category as grouped bars with error bars."""
+    shown = [key for key, cell in cells.items() if not cell.n.below(k)]
     if not shown:
         return Chart(chart_id, caption, None, note=too_few(k))
     data = [
@@ -305,7 +343,8 @@ def mean_scores_chart(
             "type": "bar",
             "name": positioning_label(pid, lang),
             "x": [label(key) for key in shown],
-            "y": [round(groups[key].mean(pid), 1) for key in shown],
+            "y": [_drawn(cells[key].mean(pid)) for key in shown],
+            "error_y": _error([cells[key].mean(pid).margin for key in shown]),
             "marker": {"color": COLOURS.get(pid, "#666666")},
             "hovertemplate": "%{x}<br>%{y:.1f}<extra>" + positioning_label(pid, lang) + "</extra>",
         }
@@ -314,11 +353,11 @@ def mean_scores_chart(
     rows = [
         [label(key)]
         + (
-            [masked()] * (1 + len(POSITIONINGS))
-            if key in hidden
-            else [_count(groups[key].n)] + [_score(groups[key].mean(p)) for p in POSITIONINGS]
+            [fewer_than(k)] + ["—"] * len(POSITIONINGS)
+            if cell.n.below(k)
+            else [count_text(cell.n, k)] + [score_text(cell.mean(p)) for p in POSITIONINGS]
         )
-        for key in keys
+        for key, cell in cells.items()
     ]
     headers = [category_header, _("Diagnostics")] + [short_label(p) for p in POSITIONINGS]
     layout = _layout(_("Score moyen (sur 100)"), barmode="group", yaxis={"range": [0, 100]})
@@ -329,20 +368,27 @@ def mean_scores_chart(
         headers,
         rows,
         _(
-            "Lecture\u00a0: chaque groupe de barres donne le score moyen de chaque positionnement "
-            "pour les diagnostics de la catégorie."
-        ),
-        masked_note(k) if hidden else None,
+            "Lecture\u00a0: chaque groupe de barres donne le score moyen estimé de chaque "
+            "positionnement pour les diagnostics de la catégorie, avec sa marge."
+        )
+        + " "
+        + noisy_reading(),
+        masked_note(k) if len(shown) < len(cells) else None,
     )
 
 
-def recommendations_chart(agg: Aggregates, k: int, lang: str) -> Chart:
-    """Return the most frequent recommendations (those given to at least k diagnostics)."""
+def recommendations_chart(release: Release, total: Estimate, k: int, lang: str) -> Chart:
+    """Return the most frequent recommendations (noisy counts of at least k)."""
     caption = _("Recommandations les plus fréquentes")
-    total = agg.total
-    frequent = [(r, n) for r, n in agg.recommendations.items() if n >= k][:TOP_RECOMMENDATIONS]
-    if not frequent:
+    found = release.recommendations()
+    # Listed only when the estimate reaches k and exceeds its own margin (clearly not zero).
+    frequent = [(r, n) for r, n in found.items() if not n.below(max(k, n.margin))]
+    frequent = frequent[:TOP_RECOMMENDATIONS]
+    if not frequent or total.value <= 0:
         return Chart("chart-recommendations", caption, None, note=too_few(k))
+    shares = {
+        r: Estimate(min(1.0, n.value / total.value), n.margin / total.value) for r, n in frequent
+    }
     shown = frequent[::-1]  # Plotly draws horizontal bars bottom-up
     figure = {
         "data": [
@@ -350,7 +396,8 @@ def recommendations_chart(agg: Aggregates, k: int, lang: str) -> Chart:
                 "type": "bar",
                 "orientation": "h",
                 "y": [recommendation_title(r, lang) for r, _n in shown],
-                "x": [round(100 * n / total, 1) for _r, n in shown],
+                "x": [round(100 * shares[r].value, 1) for r, _n in shown],
+                "error_x": _error([100 * shares[r].margin for r, _n in shown]),
                 "marker": {"color": "#000091"},
                 "hovertemplate": "%{y}<br>%{x:.0f} %<extra></extra>",
             }
@@ -362,13 +409,17 @@ def recommendations_chart(agg: Aggregates, k: int, lang: str) -> Chart:
             margin={"l": 20, "r": 20, "t": 20, "b": 60},
         ),
     }
-    rows = [[recommendation_title(r, lang), _count(n), _percent(n, total)] for r, n in frequent]
-    first, n_first = frequent[0]
+    rows = [
+        [recommendation_title(r, lang), count_text(n, k), share_text(shares[r])]
+        for r, n in frequent
+    ]
+    first = frequent[0][0]
     reading = _(
-        "Lecture\u00a0: «\u00a0%(title)s\u00a0» est recommandée à %(share)s des diagnostics "
-        "partagés. Les recommandations faites à moins de %(k)d diagnostics ne sont pas listées.",
+        "Lecture\u00a0: «\u00a0%(title)s\u00a0» est recommandée à environ %(share)s des "
+        "diagnostics partagés. Les recommandations faites à moins de %(k)d diagnostics (estimation "
+        "bruitée), ou dont l'estimation ne dépasse pas sa marge, ne sont pas listées.",
         title=recommendation_title(first, lang),
-        share=_percent(n_first, total),
+        share=_percent(shares[first].value),
         k=k,
     )
     return Chart(
@@ -377,79 +428,16 @@ def recommendations_chart(agg: Aggregates, k: int, lang: str) -> Chart:
         figure,
         [_("Recommandation"), _("Diagnostics"), _("Part")],
         rows,
-        reading,
+        f"{reading} {noisy_reading()}",
     )
 
 
-def monthly_chart(agg: Aggregates, k: int, lang: str) -> Chart:
-    """Return the number of shared diagnostics per month, small months masked."""
-    caption = _("Diagnostics partagés par mois")
-    groups = agg.by("month")
-    keys, hidden = _split(groups, k)
-    shown = [key for key in keys if key not in hidden]
-    if not shown:
-        return Chart("chart-months", caption, None, note=too_few(k))
-    data: list[dict[str, Any]] = [
-        {
-            "type": "bar",
-            "name": _("Diagnostics"),
-            "x": list(shown),
-            "y": [groups[key].n for key in shown],
-            "marker": {"color": "#929292"},
-            "yaxis": "y2",
-            "opacity": 0.5,
-            "hovertemplate": "%{x}<br>%{y}<extra></extra>",
-        }
-    ]
-    data += [
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "name": positioning_label(pid, lang),
-            "x": list(shown),
-            "y": [round(groups[key].mean(pid), 1) for key in shown],
-            "line": {"color": COLOURS.get(pid, "#666666")},
-            "connectgaps": False,
-        }
-        for pid in POSITIONINGS
-    ]
-    layout = _layout(
-        _("Score moyen (sur 100)"),
-        yaxis={"range": [0, 100], "title": {"text": _("Score moyen (sur 100)")}},
-        yaxis2={
-            "overlaying": "y",
-            "side": "right",
-            "rangemode": "tozero",
-            "title": {"text": _("Diagnostics")},
-            "showgrid": False,
-        },
-        xaxis={"type": "category", "automargin": True},
-    )
-    rows = [
-        [month_label(key)]
-        + (
-            [masked()] * (1 + len(POSITIONINGS))
-            if key in hidden
-            else [_count(groups[key].n)] + [_score(groups[key].mean(p)) for p in POSITIONINGS]
-        )
-        for key in keys
-    ]
-    headers = [_("Mois"), _("Diagnostics")] + [short_label(p) for p in POSITIONINGS]
-    reading = _(
-        "Lecture\u00a0: les barres donnent le nombre de diagnostics partagés chaque mois (échelle "
-        "de droite), les courbes le score moyen de chaque positionnement (échelle de gauche). Les "
-        "mois de moins de %(k)d diagnostics sont masqués.",
-        k=k,
-    )
-    return Chart(
-        "chart-months",
-        caption,
-        {"data": data, "layout": layout},
-        headers,
-        rows,
-        reading,
-        masked_note(k) if hidden else None,
-    )
+def period_label(half_year: str) -> str:
+    """Return "1er semestre 2026" for "2026-S1"."""
+    year, half = half_year.split("-S")
+    if half == "1":
+        return _("1er semestre %(year)s", year=year)
+    return _("2e semestre %(year)s", year=year)
 
 
 def _version_label(version: str) -> str:
@@ -457,51 +445,135 @@ def _version_label(version: str) -> str:
     return _("version %(v)s", v=version)
 
 
-def build(agg: Aggregates, k: int, lang: str) -> Dashboard:
-    """Return the dashboard of some aggregates: everything masked below k diagnostics."""
-    if agg.total < k:
-        return Dashboard(k, None, [])
-    type_order = [o.code for o in qn.current().questions["collectivity_type"].options]
-    income_order = [*partners.INCOME_GROUPS, "none"]
-    charts = [
-        dominant_chart(agg, k, lang),
-        box_chart(agg, k, lang),
+def dominant_by_type_chart(types: dict[str, Selection], k: int, lang: str) -> Chart:
+    """Return the noisy shares of each dominant positioning per collectivity type."""
+    caption = _("Positionnement dominant par type de collectivité")
+    shown = [key for key, cell in types.items() if not cell.n.below(k)]
+    if not shown:
+        return Chart("chart-types-dominant", caption, None, note=too_few(k))
+
+    def label(code: str) -> str:
+        return option_label("collectivity_type", code, lang)
+
+    data = [
+        {
+            "type": "bar",
+            "name": positioning_label(pid, lang),
+            "x": [label(key) for key in shown],
+            "y": [round(100 * types[key].share(pid).value, 1) for key in shown],
+            "error_y": _error([100 * types[key].share(pid).margin for key in shown]),
+            "marker": {"color": COLOURS.get(pid, "#666666")},
+            "hovertemplate": "%{x}<br>%{y:.0f} %<extra>"
+            + positioning_label(pid, lang)
+            + "</extra>",
+        }
+        for pid in POSITIONINGS
+    ]
+    rows = [
+        [label(key)]
+        + (
+            [fewer_than(k)] + ["—"] * len(POSITIONINGS)
+            if cell.n.below(k)
+            else [count_text(cell.n, k)] + [share_text(cell.share(p)) for p in POSITIONINGS]
+        )
+        for key, cell in types.items()
+    ]
+    layout = _layout(_("Part des diagnostics (%)"), barmode="group", yaxis={"range": [0, 100]})
+    return Chart(
+        "chart-types-dominant",
+        caption,
+        {"data": data, "layout": layout},
+        [_("Type de collectivité"), _("Diagnostics")] + [short_label(p) for p in POSITIONINGS],
+        rows,
+        _(
+            "Lecture\u00a0: pour chaque type de collectivité, la part estimée des diagnostics "
+            "dont chaque positionnement est le dominant."
+        )
+        + " "
+        + noisy_reading(),
+        masked_note(k) if len(shown) < len(types) else None,
+    )
+
+
+def _breakdowns(release: Release, k: int, lang: str) -> list[Chart]:
+    """Return the breakdowns of the whole set, each read from its own released cells."""
+    types = release.cells_of("collectivity_type")
+    return [
+        dominant_by_type_chart(types, k, lang),
         mean_scores_chart(
             "chart-types",
             _("Scores moyens par type de collectivité"),
             _("Type de collectivité"),
-            agg.by("collectivity_type"),
+            types,
             lambda code: option_label("collectivity_type", code, lang),
             k,
             lang,
-            type_order,
         ),
         mean_scores_chart(
             "chart-income",
             _("Scores moyens selon le niveau de revenu des pays partenaires"),
             _("Revenu dominant des pays partenaires"),
-            agg.by("income_group"),
+            release.cells_of("income_group"),
             lambda group: income_label(group, lang),
             k,
             lang,
-            income_order,
         ),
-        recommendations_chart(agg, k, lang),
-        monthly_chart(agg, k, lang),
+        mean_scores_chart(
+            "chart-periods",
+            _("Scores moyens par semestre"),
+            _("Semestre"),
+            release.cells_of("half_year"),
+            period_label,
+            k,
+            lang,
+        ),
         mean_scores_chart(
             "chart-versions",
             _("Scores moyens par version du questionnaire"),
             _("Version du questionnaire"),
-            agg.by("version"),
+            release.cells_of("version"),
             _version_label,
             k,
             lang,
-            sorted(agg.by("version"), key=_version_key),
         ),
     ]
-    return Dashboard(k, agg.total, charts)
 
 
-def _version_key(version: str) -> tuple[int, str]:
-    """Return a sort key putting version "10" after "9"."""
-    return (int(version), version) if version.isdigit() else (0, version)
+def build(release: Release, dimension: str, value: str, k: int, lang: str) -> Dashboard:
+    """Return the dashboard of one released selection: masked when under k after noise."""
+    sel = release.selection(dimension, value)
+    if sel is None or sel.n.below(k):
+        return Dashboard(k, None, [])
+    charts = [dominant_chart(sel, k, lang)]
+    if dimension == "all":
+        charts.append(box_chart(release, sel.n, lang))
+        charts += _breakdowns(release, k, lang)
+        charts.append(recommendations_chart(release, sel.n, k, lang))
+    else:
+        charts.append(
+            mean_scores_chart(
+                "chart-means",
+                _("Scores moyens de la sélection"),
+                _("Sélection"),
+                {value: sel},
+                lambda _code: selection_label(dimension, value, lang),
+                k,
+                lang,
+            )
+        )
+    return Dashboard(k, sel.n, charts)
+
+
+def selection_label(dimension: str, value: str, lang: str) -> str:
+    """Return the label of a dashboard filter's value."""
+    if dimension in ("collectivity_type", "population"):
+        return option_label(dimension, value, lang)
+    if dimension == "region":
+        return region_label(value)
+    if dimension == "area":
+        return _("Outre-mer") if value == "overseas" else _("Métropole")
+    if dimension == "half_year":
+        return period_label(value)
+    if dimension == "year":
+        return value
+    return _("Tous les diagnostics partagés")

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
-from typing import Any
-
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length
 
-from app import partners
-from app import questionnaire as qn
 from app.admin.auth import MAX_EMAIL
-from app.admin.charts import month_label
-from app.admin.queries import Filters
-
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-MONTHS_OFFERED = 36
+from app.admin.charts import selection_label
+from app.stats.release import Domains
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
@@ -39,62 +30,65 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-def recent_months(today: date, count: int = MONTHS_OFFERED) -> list[str]:
-    """Return the count months up to today's, newest first, as "YYYY-MM"."""
-    year, month = today.year, today.month
-    found = []
-    for _ in range(count):
-        found.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return found
-
-
-def _month_check(_form: Any, field: Any) -> None:
-    """Refuse a month that is not "YYYY-MM"."""
-    if field.data and not MONTH_RE.match(field.data):
-        raise ValidationError(lazy_gettext("Mois invalide (format attendu\u00a0: AAAA-MM)."))
+def selection_choices(domains: Domains, lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Return the dashboard's fixed selections, grouped by dimension: "dimension:value" codes."""
+    years = sorted({period.split("-S")[0] for period in domains.of("half_year")}, reverse=True)
+    groups: list[tuple[str, str, list[tuple[str, str]]]] = [
+        ("all", str(lazy_gettext("Ensemble")), [("", "")]),
+        ("collectivity_type", str(lazy_gettext("Type de collectivité")), []),
+        ("population", str(lazy_gettext("Population")), []),
+        ("region", str(lazy_gettext("Région")), []),
+        (
+            "area",
+            str(lazy_gettext("Métropole ou outre-mer")),
+            [("metropolitan", ""), ("overseas", "")],
+        ),
+        ("year", str(lazy_gettext("Année")), [(y, y) for y in years]),
+        ("half_year", str(lazy_gettext("Semestre")), []),
+    ]
+    choices: dict[str, list[tuple[str, str]]] = {}
+    for dimension, title, preset in groups:
+        values = [code for code, _label in preset] or list(domains.of(dimension))
+        if dimension == "half_year":
+            values = values[::-1]
+        choices[title] = [
+            (f"{dimension}:{v}" if dimension != "all" else "", selection_label(dimension, v, lang))
+            for v in values
+        ]
+    return choices
 
 
 class FilterForm(FlaskForm):  # type: ignore[misc]
-    """The dashboard's filters, sent by GET: no CSRF token, no side effect."""
+    """The dashboard's filter, sent by GET: one fixed selection (no CSRF token, no side effect).
+
+    Only the released cells can be chosen (one dimension at a time, or the whole set), so the
+    figures an administrator can see are exactly those of the snapshot.
+    """
 
     class Meta:
         csrf = False
 
-    collectivity_type = SelectField(lazy_gettext("Type de collectivité"), default="")
-    region = SelectField(lazy_gettext("Région"), default="")
-    month_from = SelectField(lazy_gettext("Du mois"), validators=[_month_check], default="")
-    month_to = SelectField(lazy_gettext("Au mois"), validators=[_month_check], default="")
+    selection = SelectField(
+        lazy_gettext("Diagnostics pris en compte"),
+        default="",
+        validate_choice=True,
+    )
 
-    def fill_choices(self, lang: str, today: date) -> None:
-        """Set the options: types from the questionnaire, the regions, the recent months."""
-        everything = ("", str(lazy_gettext("Tous")))
-        question = qn.current().questions["collectivity_type"]
-        self.collectivity_type.choices = [everything] + [
-            (o.code, o.label.get(lang)) for o in question.options
-        ]
-        self.region.choices = [("", str(lazy_gettext("Toutes")))] + [
-            (r.code, r.name) for r in partners.regions()
-        ]
-        months = [(m, month_label(m)) for m in recent_months(today)]
-        self.month_from.choices = [("", str(lazy_gettext("Depuis le début")))] + months[::-1]
-        self.month_to.choices = [("", str(lazy_gettext("Jusqu'à aujourd'hui")))] + months
-
-    def filters(self) -> Filters:
-        """Return the valid filters (an invalid field restricts nothing)."""
-        valid = self.validate()
-        errors = self.errors if not valid else {}
-
-        def value(name: str) -> str | None:
-            data = getattr(self, name).data
-            return data or None if name not in errors else None
-
-        month_from, month_to = value("month_from"), value("month_to")
-        if month_from and month_to and month_from > month_to:
-            month_from, month_to = month_to, month_from
-        return Filters(
-            collectivity_type=value("collectivity_type"),
-            region=value("region"),
-            month_from=month_from,
-            month_to=month_to,
+    def fill_choices(self, domains: Domains, lang: str) -> None:
+        """Set the options: the whole set, then each fixed partition's cells."""
+        self.selection.choices = selection_choices(domains, lang)
+        self.selection.invalid_choice_message = lazy_gettext(
+            "Sélection inconnue\u00a0: choisissez-en une dans la liste."
         )
+
+    def selected(self) -> tuple[str, str]:
+        """Return the valid selection as (dimension, value); ("all", "") when none or invalid."""
+        if not self.validate() or not self.selection.data:
+            return "all", ""
+        dimension, _sep, value = str(self.selection.data).partition(":")
+        return dimension, value
+
+    @property
+    def active(self) -> bool:
+        """Return whether a selection restricts the data."""
+        return bool(self.selection.data) and not self.selection.errors

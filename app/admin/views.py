@@ -1,12 +1,11 @@
-"""Views of the admin blueprint: login, anonymised dashboard, row export and its dictionary.
+"""The admin blueprint and its login and logout (the dashboard is in ``dashboard.py``, the row
+export and its dictionary in ``export.py``).
 
 Every page but the login redirects to the login without an administrator's session.
 """
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import (
@@ -21,28 +20,18 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.admin import auth, charts, queries
-from app.admin.forms import FilterForm, LoginForm
+from app.admin import auth
+from app.admin.forms import LoginForm
 from app.db import get_session
-from app.i18n import current_lang
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PUBLIC_ENDPOINTS = frozenset({"admin.login"})
-CACHE_KEY = "admin_aggregates"
 
 
 def _k() -> int:
     """Return k, the smallest number of diagnostics any shown figure may rest on."""
     return int(current_app.config.get("MIN_CELL_SIZE", 5))
-
-
-def _cache() -> queries.AggregateCache:
-    """Return the application's cache of dashboard aggregates."""
-    cache: queries.AggregateCache = current_app.extensions.setdefault(
-        CACHE_KEY, queries.AggregateCache()
-    )
-    return cache
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -99,14 +88,3 @@ def logout() -> BaseResponse:
     auth.end_sessions(get_session(), int(current_user.id))
     logout_user()
     return redirect(url_for("admin.login"))
-
-
-@bp.get("/")
-def dashboard() -> str:
-    """Show the anonymised dashboard for the filters of the query string."""
-    form = FilterForm(formdata=request.args)
-    form.fill_choices(current_lang(), datetime.now(UTC).date())
-    filters = form.filters()
-    aggregates, _cached = _cache().get(get_session(), filters, _k(), time.monotonic())
-    board = charts.build(aggregates, _k(), current_lang())
-    return render_template("admin/dashboard.html", form=form, board=board, filters=filters)

@@ -3,6 +3,7 @@ the application's error pages (French HTML, or JSON under /api/)."""
 
 from __future__ import annotations
 
+import math
 import os
 from datetime import date
 from urllib.parse import urlsplit
@@ -107,6 +108,8 @@ def privacy() -> str:
     return render_template(
         "main/privacy.html",
         min_cell_size=current_app.config["MIN_CELL_SIZE"],
+        privacy_epsilon=current_app.config["PRIVACY_EPSILON"],
+        privacy_factor=round(math.exp(current_app.config["PRIVACY_EPSILON"]), 1),
         purge_days=current_app.config["PURGE_AFTER_DAYS"],
         contact_email=current_app.config["PRIVACY_EMAIL"],
     )

@@ -25,12 +25,13 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from app import charts, services
-from app.admin import queries
 from app.core.report import Report
 from app.db import get_session
 from app.i18n import current_lang
 from app.models import Diagnostic, Result
-from app.results import brief, downloads, svg
+from app.results import brief, downloads, peers, svg
+from app.stats import web
+from app.stats.release import IMPRECISE
 
 bp = Blueprint("results", __name__, url_prefix="/resultat")
 
@@ -161,11 +162,16 @@ def partner_rows(report: Report) -> list[list[str]]:
     return [[p.name, p.income_label, _("oui") if p.oecd else _("non")] for p in report.partners]
 
 
-def _peers(diagnostic: Diagnostic) -> dict[str, Any] | None:
-    """Return the peer benchmark of the diagnostic, None when there are too few peers."""
-    return queries.peer_benchmark(
-        get_session(), diagnostic, int(current_app.config["MIN_CELL_SIZE"])
-    )
+def _peers(diagnostic: Diagnostic, result: Result) -> dict[str, Any] | None:
+    """Return the peer benchmark from the published snapshot, None when there are too few."""
+    published = web.published(peers.PEER_BASES)
+    if not published.releasable:
+        return None
+    found = peers.peer_benchmark(published.release, diagnostic, result, published.k)
+    if found is not None:
+        found["published_at"] = format_date(published.snapshot.published_at, format="long")
+        found["imprecise"] = IMPRECISE
+    return found
 
 
 def _first_section_id(diagnostic: Diagnostic) -> str:
@@ -185,7 +191,7 @@ def _page_context(token: str, diagnostic: Diagnostic, result: Result) -> dict[st
         "result_date": format_date(result.created_at, format="long"),
         "edit_section_id": _first_section_id(diagnostic),
         "priority_labels": {key: str(label) for key, label in downloads.PRIORITY_LABELS.items()},
-        "peers": _peers(diagnostic),
+        "peers": _peers(diagnostic, result),
         "tip": tip_context(report),
         "partner_rows": partner_rows(report),
         "profile": brief.profile_parts(diagnostic, services.questionnaire_of(diagnostic), lang),
