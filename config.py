@@ -189,11 +189,12 @@ class ProdConfig(Config):
         self.TRUSTED_HOSTS = _host_list(os.environ.get("TRUSTED_HOSTS", ""))
         self.SERVER_NAME = os.environ.get("SERVER_NAME") or None
         if not (self.TRUSTED_HOSTS or self.SERVER_NAME):
-            raise RuntimeError(
-                "TRUSTED_HOSTS (comma-separated host names, e.g. aict.arricod.fr) or SERVER_NAME "
-                "must be set in production, so that a forged Host header never appears in a "
-                "private link."
+            template = _msg(
+                "{variable} (noms d'hôte séparés par des virgules, par exemple aict.arricod.fr) "
+                "ou SERVER_NAME est obligatoire en production, pour qu'un en-tête Host falsifié "
+                "n'apparaisse jamais dans un lien privé."
             )
+            raise ConfigError([ConfigProblem("TRUSTED_HOSTS", template)])
 
 
 def _database_problem(url: str) -> ConfigProblem | None:
@@ -298,9 +299,22 @@ def _integer_problems(settings: Mapping[str, Any]) -> list[ConfigProblem]:
     return found
 
 
+def _epsilon_problems(settings: Mapping[str, Any]) -> list[ConfigProblem]:
+    """Return the problem of a privacy budget that is not a positive number, if any."""
+    value = settings.get("PRIVACY_EPSILON")
+    if any(problem.variable == "PRIVACY_EPSILON" for problem in ENV_PROBLEMS):
+        return []
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return []
+    template = _msg(
+        "{variable}={value!r} : attendu un nombre strictement positif (par exemple 2.0)."
+    )
+    return [ConfigProblem("PRIVACY_EPSILON", template, {"value": value})]
+
+
 def check(settings: Mapping[str, Any]) -> None:
     """Raise ConfigError listing every missing or invalid setting; return when all are usable."""
-    problems = [*ENV_PROBLEMS, *_integer_problems(settings)]
+    problems = [*ENV_PROBLEMS, *_integer_problems(settings), *_epsilon_problems(settings)]
     for problem in (
         _database_problem(str(settings.get("DATABASE_URL", ""))),
         _storage_problem(str(settings.get("RATELIMIT_STORAGE_URI", "memory://"))),

@@ -54,8 +54,4 @@ def create_app(config: type[Config] | Config = Config, **overrides: Any) -> Flas
     from app import cli
 
     cli.init_app(app)
-
-    from app.stats.cli import stats_cli
-
-    app.cli.add_command(stats_cli)
     return app

@@ -134,9 +134,11 @@ def init_app(app: Flask) -> None:
     """Register the command groups on the application."""
     from app import doctor, purge
     from app.admin import cli as admin_cli
+    from app.stats.cli import stats_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(questions_cli)
+    app.cli.add_command(stats_cli)
     admin_cli.init_app(app)
     purge.init_app(app)
     doctor.init_app(app)

@@ -18,6 +18,8 @@ SOURCES = [ROOT / "config.py", ROOT / "gunicorn.conf.py", *sorted((ROOT / "app")
 READ = re.compile(r"""(?:environ(?:\.get)?\(|environ\[|_env_\w+\()\s*["']([A-Z][A-Z0-9_]+)["']""")
 # Read by the command line's language detection, documented as LANG=en….
 LOCALE_VARIABLES = {"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"}
+# Keys of a WSGI request environ (gunicorn's access logger reads them), not settings.
+WSGI_KEYS = {"PATH_INFO"}
 
 
 def variables_read() -> set[str]:
@@ -25,7 +27,7 @@ def variables_read() -> set[str]:
     found: set[str] = set()
     for source in SOURCES:
         found |= set(READ.findall(source.read_text(encoding="utf-8")))
-    return found - LOCALE_VARIABLES
+    return found - LOCALE_VARIABLES - WSGI_KEYS
 
 
 def test_the_scan_finds_the_variables() -> None:

@@ -93,6 +93,19 @@ CASES = {
         {"PROXY_HOPS": "-1"},
         f"PROXY_HOPS=-1{NBSP}: attendu un nombre entier d'au moins 0.",
     ),
+    "privacy budget not a number": (
+        {"PRIVACY_EPSILON": "deux"},
+        "PRIVACY_EPSILON='deux' n'est pas un nombre (écrivez par exemple 2.0).",
+    ),
+    "privacy budget of zero": (
+        {"PRIVACY_EPSILON": "0"},
+        f"PRIVACY_EPSILON=0.0{NBSP}: attendu un nombre strictement positif (par exemple 2.0).",
+    ),
+    "production without trusted hosts": (
+        {"APP_ENV": "production", "SECRET_KEY": "s" * 64},
+        "TRUSTED_HOSTS (noms d'hôte séparés par des virgules, par exemple aict.arricod.fr) ou "
+        "SERVER_NAME est obligatoire en production",
+    ),
     "mistyped environment": (
         {"APP_ENV": "prod"},
         f"APP_ENV='prod'{NBSP}: attendu «{NBSP}production{NBSP}» ou «{NBSP}development{NBSP}».",
@@ -172,7 +185,12 @@ def test_check_reports_overrides_too() -> None:
 
 def test_good_production_configuration_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     done = run_flask(
-        {"APP_ENV": "production", "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "sqlite://"},
+        {
+            "APP_ENV": "production",
+            "SECRET_KEY": GOOD_SECRET,
+            "DATABASE_URL": "sqlite://",
+            "TRUSTED_HOSTS": "aict.example.org",
+        },
         "db",
         "current",
     )

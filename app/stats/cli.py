@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import click
 from flask.cli import AppGroup
 
+from app.cli_i18n import decimal, tr
 from app.db import get_session
 from app.stats import snapshot, web
 
@@ -21,7 +22,16 @@ def publish_command() -> None:
     found = snapshot.publish(session, datetime.now(UTC), web.epsilon(), web.min_cell_size())
     if before is not None and found.id == before.id:
         click.echo(
-            f"Instantané du {found.day} conservé (déjà publié aujourd'hui ou sans changement)."
+            tr(
+                "Instantané du {day} conservé (déjà publié aujourd'hui ou sans changement).",
+                day=found.day,
+            )
         )
     else:
-        click.echo(f"Instantané du {found.day} publié (ε = {found.epsilon:g}).")
+        click.echo(
+            tr(
+                "Instantané du {day} publié (ε = {epsilon}).",
+                day=found.day,
+                epsilon=decimal(found.epsilon),
+            )
+        )
