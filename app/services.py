@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Hashable
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy import delete as sql_delete
-from sqlalchemy.engine import Engine
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, defer
 
 from app import questionnaire as qn
 from app import report
 from app.answers import AnswerErrors, validate
-from app.db import read_first
 from app.models import (
     RECOMMENDATION_SEPARATOR,
     SHARED_SCORE_COLUMNS,
@@ -38,6 +36,8 @@ SHARED_RESULT_COLUMNS = (
     *SHARED_SCORE_COLUMNS,
     "partner_income_group",
 )
+# Session.info key: the transaction holding row locks, and the ids of the diagnostics locked.
+_LOCKS = "diagnostic_locks"
 
 
 def new_token() -> str:
@@ -55,28 +55,22 @@ def _plausible(token: str) -> bool:
     return bool(token) and len(token) <= 100
 
 
-_STAMP = select(Diagnostic.id, Diagnostic.updated_at).where(
-    Diagnostic.token_hash == bindparam("token_hash")
-)
+def _by_token(token: str) -> Any:
+    """Return the WHERE clause selecting the diagnostic a token opens."""
+    return Diagnostic.token_hash == hash_token(token)
 
 
-def find_by_token(session: Session, token: str) -> Diagnostic | None:
-    """Return the diagnostic a private token opens, if any."""
-    if not _plausible(token):
-        return None
-    return session.scalar(select(Diagnostic).where(Diagnostic.token_hash == hash_token(token)))
+def find_by_token(session: Session, token: str, *, lock: bool = False) -> Diagnostic | None:
+    """Return the diagnostic a private token opens, if any.
 
-
-def diagnostic_stamp(reader: Engine, token: str) -> tuple[Hashable, ...] | None:
-    """Return a version stamp of the diagnostic a token opens (its id and last change), or None.
-
-    One statement on the reader engine (db.read_first), no ORM session: this runs on every visit
-    of a step page, to tell whether the kept copy of the page is still current. The last change
-    is the driver's value (a datetime, or a string on SQLite): a stamp is compared, not read.
+    With ``lock``, the diagnostic's row is also locked until the transaction ends (see
+    ``lock``), in the same statement: what a write of the diagnostic starts with.
     """
     if not _plausible(token):
         return None
-    return read_first(reader, _STAMP, {"token_hash": hash_token(token)})
+    if lock:
+        return _lock_where(session, _by_token(token))
+    return session.scalar(select(Diagnostic).where(_by_token(token)))
 
 
 def questionnaire_of(diagnostic: Diagnostic) -> Questionnaire:
@@ -102,33 +96,75 @@ def start(session: Session, lang: str = "fr") -> tuple[Diagnostic, str]:
     return diagnostic, token
 
 
+def _lock_where(session: Session, where: Any) -> Diagnostic | None:
+    """Lock the diagnostic's row matching where and return it as stored, in one statement.
+
+    A no-op UPDATE takes the lock on every dialect: the row lock on PostgreSQL (like ``SELECT …
+    FOR UPDATE``), the database write lock on SQLite, which ignores ``FOR UPDATE``; its
+    RETURNING clause reads the row at the same time.
+    """
+    diagnostic = session.scalars(
+        update(Diagnostic)
+        .where(where)
+        .values(current_step=Diagnostic.current_step)
+        .returning(Diagnostic),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).one_or_none()
+    if diagnostic is not None:
+        held = session.info.get(_LOCKS)
+        transaction = session.get_transaction()
+        ids = held[1] if held is not None and held[0] is transaction else set()
+        session.info[_LOCKS] = (transaction, ids | {diagnostic.id})
+    return diagnostic
+
+
+def _holds_lock(session: Session, diagnostic: Diagnostic) -> bool:
+    """Return whether the session's current transaction already locked the diagnostic."""
+    held = session.info.get(_LOCKS)
+    transaction = session.get_transaction()
+    return (
+        transaction is not None
+        and held is not None
+        and held[0] is transaction
+        and diagnostic.id in held[1]
+    )
+
+
 def lock(session: Session, diagnostic: Diagnostic) -> None:
     """Lock the diagnostic's row until the transaction ends, and reload it from the database.
 
     Concurrent writers of one diagnostic (a double submission, two tabs) then queue up and each
-    one merges into the latest answers instead of overwriting the other's. A no-op UPDATE takes
-    the lock on every dialect: the row lock on PostgreSQL (like ``SELECT … FOR UPDATE``), the
-    database write lock on SQLite, which ignores ``FOR UPDATE``.
+    one merges into the latest answers instead of overwriting the other's. Within a transaction
+    that already holds the lock (``find_by_token(..., lock=True)``), this does nothing.
     """
-    session.execute(
-        update(Diagnostic)
-        .where(Diagnostic.id == diagnostic.id)
-        .values(current_step=Diagnostic.current_step)
-        .execution_options(synchronize_session=False)
-    )
-    session.scalars(
-        select(Diagnostic)
-        .where(Diagnostic.id == diagnostic.id)
-        .execution_options(populate_existing=True)
-    ).one()
+    if not _holds_lock(session, diagnostic):
+        _lock_where(session, Diagnostic.id == diagnostic.id)
+
+
+def _merge(
+    diagnostic: Diagnostic,
+    answers: Mapping[str, AnswerValue],
+    current_step: str,
+    cleared: Sequence[str] | None,
+    share_anonymised: bool | None,
+) -> bool:
+    """Merge a step into the diagnostic's (locked, current) answers; return if consent changed."""
+    merged = {k: v for k, v in diagnostic.answers.items() if k not in (cleared or ())}
+    merged.update(answers)
+    diagnostic.answers = merged
+    diagnostic.current_step = current_step
+    if share_anonymised is None or share_anonymised == diagnostic.share_anonymised:
+        return False
+    diagnostic.share_anonymised = share_anonymised
+    return True
 
 
 def save_answers(
     session: Session,
     diagnostic: Diagnostic,
-    answers: dict[str, AnswerValue],
+    answers: Mapping[str, AnswerValue],
     current_step: str,
-    cleared: list[str] | None = None,
+    cleared: Sequence[str] | None = None,
     share_anonymised: bool | None = None,
 ) -> None:
     """Merge a step's clean answers into the diagnostic and commit, in one transaction.
@@ -138,14 +174,40 @@ def save_answers(
     is made into the latest stored answers, under the row lock.
     """
     lock(session, diagnostic)
-    merged = {k: v for k, v in diagnostic.answers.items() if k not in (cleared or [])}
-    merged.update(answers)
-    diagnostic.answers = merged
-    diagnostic.current_step = current_step
-    if share_anonymised is not None and share_anonymised != diagnostic.share_anonymised:
-        diagnostic.share_anonymised = share_anonymised
+    if _merge(diagnostic, answers, current_step, cleared, share_anonymised):
         sync_shared(session, diagnostic)
     session.commit()
+
+
+def finish(
+    session: Session,
+    diagnostic: Diagnostic,
+    answers: Mapping[str, AnswerValue],
+    current_step: str,
+    cleared: Sequence[str] | None = None,
+    share_anonymised: bool | None = None,
+    lang: str | None = None,
+) -> Result:
+    """Save the last step and score the whole diagnostic, in one transaction (one commit).
+
+    The step is merged as by ``save_answers``, then scored as by ``complete``. If an answer of
+    another step is missing or invalid, the step is saved alone and answers.AnswerErrors is
+    raised; on any other failure nothing at all is stored.
+    """
+    lock(session, diagnostic)
+    consent_changed = _merge(diagnostic, answers, current_step, cleared, share_anonymised)
+    try:
+        result = _record_result(session, diagnostic, lang)
+    except AnswerErrors:
+        if consent_changed:
+            sync_shared(session, diagnostic)
+        session.commit()
+        raise
+    except Exception:
+        session.rollback()
+        raise
+    session.commit()
+    return result
 
 
 def set_sharing(session: Session, diagnostic: Diagnostic, share_anonymised: bool) -> None:
@@ -212,28 +274,38 @@ def complete(
     same transaction: by the new result if shared, by nothing otherwise.
     """
     lock(session, diagnostic)
-    questionnaire = questionnaire_of(diagnostic)
+    diagnostic.share_anonymised = share_anonymised
     try:
-        answers = validate(questionnaire, diagnostic.answers, lang or diagnostic.lang)
-    except AnswerErrors:
+        result = _record_result(session, diagnostic, lang)
+    except Exception:
         session.rollback()  # release the row lock at once
         raise
+    session.commit()
+    return result
+
+
+def _record_result(session: Session, diagnostic: Diagnostic, lang: str | None) -> Result:
+    """Score the locked diagnostic's answers and add its new current result, without committing.
+
+    Raises answers.AnswerErrors, having changed nothing, if an answer is missing or invalid.
+    """
+    questionnaire = questionnaire_of(diagnostic)
+    answers = validate(questionnaire, diagnostic.answers, lang or diagnostic.lang)
     payload = report.build_all(questionnaire, answers)
     now = utcnow()
+    diagnostic.status = COMPLETED
+    diagnostic.completed_at = now
+    diagnostic.collectivity_type = str(answers.get("collectivity_type"))
+    diagnostic.population = str(answers.get("population"))
+    diagnostic.region = str(answers.get("region"))
+    session.flush()  # one UPDATE of the diagnostic's row, with the step's answers if any
     session.execute(
         update(Result).where(Result.diagnostic_id == diagnostic.id).values(is_current=False)
     )
     result = make_result(diagnostic.id, questionnaire.version, payload, now)
     session.add(result)
-    diagnostic.status = COMPLETED
-    diagnostic.share_anonymised = share_anonymised
-    diagnostic.completed_at = now
-    diagnostic.collectivity_type = str(answers.get("collectivity_type"))
-    diagnostic.population = str(answers.get("population"))
-    diagnostic.region = str(answers.get("region"))
     session.flush()  # the new result's id, for its shared_result row
     sync_shared(session, diagnostic, result)
-    session.commit()
     return result
 
 
