@@ -12,8 +12,8 @@ import pytest
 from flask import Flask, render_template
 from sqlalchemy import func, select, text
 
-from app import services
-from app.admin import anonymise, demo, queries
+from app import demo, services
+from app.admin import anonymise, queries
 from app.db import dispose_engines, get_engine, get_session
 from app.models import Diagnostic, Result
 from tests import pg

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 from unittest import mock
 
@@ -223,3 +224,59 @@ def test_finishing_classifies_the_partner_codes_once(app: Flask, client: FlaskCl
         response = post(client, token, LAST, form_data(LAST, EXAMPLE_A), "finish")
     assert response.headers["Location"] == f"/resultat/{token}"
     assert classify.call_count == 1
+
+
+# --- The bulk path ------------------------------------------------------------------------------
+
+
+def _row(obj: Any, skip: set[str]) -> dict[str, Any]:
+    """Return a model instance's columns, but those in skip."""
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key not in skip}
+
+
+def test_the_bulk_path_stores_what_a_completion_stores(db_app: Flask) -> None:
+    """``complete_many`` writes the same diagnostic, result, recommendation and shared rows as
+    ``complete`` for the same answers (ids, private link and dates aside)."""
+    from tests.factories import completed_diagnostic
+
+    when = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+    with db_app.app_context():
+        session = get_session()
+        real, _token = completed_diagnostic(session, EXAMPLE_B, share=True)
+        questionnaire = services.questionnaire_of(real)
+        scored = services.score_answers(questionnaire, EXAMPLE_B)
+        bulk = [
+            services.Completion(scored, "fr", when, when, share_anonymised=True),
+            services.Completion(scored, "fr", when, when, share_anonymised=False),
+        ]
+        assert services.complete_many(session, bulk, batch=1) == 2
+        session.expire_all()
+        diagnostics = session.scalars(select(Diagnostic).order_by(Diagnostic.id)).all()
+        results = session.scalars(select(Result).order_by(Result.id)).all()
+        shared = session.scalars(select(SharedResult).order_by(SharedResult.diagnostic_id)).all()
+        dates = {"created_at", "updated_at", "completed_at"}
+        # (The factory leaves the real one on its first step; a respondent finishes on the last.)
+        skip = {"id", "token_hash", "share_anonymised", "current_step", *dates}
+        assert _row(diagnostics[1], skip) == _row(diagnostics[0], skip)
+        assert diagnostics[1].current_step == questionnaire.sections[-1].id
+        assert diagnostics[1].answers == real.answers
+        assert len({d.token_hash for d in diagnostics}) == 3
+        assert all(len(d.token_hash) == 64 for d in diagnostics)
+        assert [d.share_anonymised for d in diagnostics] == [True, True, False]
+        completed_at = diagnostics[1].completed_at
+        assert completed_at is not None
+        assert completed_at.replace(tzinfo=completed_at.tzinfo or UTC) == when  # naive on SQLite
+        skip = {"id", "diagnostic_id", "created_at", "month"}
+        assert _row(results[1], skip) == _row(results[0], skip)
+        assert results[1].month == "2026-03"
+        assert [
+            {(r.recommendation_id, r.priority) for r in result.recommendations}
+            for result in results
+        ] == [{(r.recommendation_id, r.priority) for r in results[0].recommendations}] * 3
+        assert [s.diagnostic_id for s in shared] == [diagnostics[0].id, diagnostics[1].id]
+        skip = {"diagnostic_id", "result_id", "month"}
+        assert _row(shared[1], skip) == _row(shared[0], skip)
+        assert shared[1].result_id == results[1].id
+        # The application's own inserts go on after the bulk ids.
+        _diagnostic, _token = services.start(session, "fr")
+        assert _diagnostic.id == diagnostics[-1].id + 1

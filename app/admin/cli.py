@@ -9,7 +9,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from app.admin import auth, demo
+from app import demo
+from app.admin import auth
 from app.db import get_engine, get_session
 
 admin_cli = AppGroup("admin", help="ARRICOD administrators.")

@@ -9,40 +9,31 @@ awareness. Every answer set is validated and scored by the real engine (``report
 the payload the result page stores).
 
 Scoring takes milliseconds, so N diagnostics are drawn from a pool of distinct answer sets
-(``pool_size``; all N when N is small), each scored once and its payload serialised once; rows are
-inserted with SQLAlchemy Core executemany, in batches, each batch in one transaction.
+(``pool_size``; all N when N is small), each scored once (``services.score_answers``); they are
+stored through the bulk path of the same service as real diagnostics
+(``services.complete_many``), in batches, each batch in one transaction.
 """
 
 from __future__ import annotations
 
 import json
 import random
-import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import JSON, Dialect, bindparam, insert, text
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
-from app import partners, report
+from app import partners, services
 from app import questionnaire as qn
 from app.answers import validate
-from app.models import (
-    RECOMMENDATION_SEPARATOR,
-    Diagnostic,
-    Result,
-    ResultRecommendation,
-    SharedResult,
-)
 from app.questionnaire import Question, Questionnaire
 from app.scoring import AnswerValue
+from app.services import Completion, Scored
 
 DEFAULT_POOL = 1000
-BATCH = 5000
 MONTHS_BACK = 24
 
 TYPES = {"commune": 34, "intercommunalite": 22, "metropole": 9, "departement": 16, "region": 11}
@@ -235,130 +226,36 @@ def draw_answers(
     return validate(questionnaire, drawn)
 
 
-# --- Scored profiles ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Profile:
-    """One scored answer set, with what its rows need, serialised once."""
-
-    version: str
-    collectivity_type: str
-    population: str
-    region: str
-    answers_json: str
-    payload_json: str
-    columns: dict[str, Any]
-    recommendations: tuple[tuple[str, str], ...]
-
-
-def _compact(value: Any) -> str:
-    """Return value as compact JSON (no spaces, UTF-8 kept)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def score_profile(questionnaire: Questionnaire, answers: dict[str, AnswerValue]) -> Profile:
-    """Score answers with the real engine and return them ready to insert."""
-    payload = report.build_all(questionnaire, answers)
-    fr = payload["fr"]
-    scores, logics = fr["scores"], fr["logics"]
-    return Profile(
-        version=questionnaire.version,
-        collectivity_type=str(answers["collectivity_type"]),
-        population=str(answers["population"]),
-        region=str(answers["region"]),
-        answers_json=_compact(answers),
-        payload_json=_compact(payload),
-        columns={
-            "dominant": fr["dominant"],
-            "score_business_internationalisation": scores["business_internationalisation"],
-            "score_economic_cooperation": scores["economic_cooperation"],
-            "score_multisector_cooperation": scores["multisector_cooperation"],
-            "logic_business_support": logics["business_support"],
-            "logic_sustainable_development": logics["sustainable_development"],
-            "logic_territorial_promotion": logics["territorial_promotion"],
-            "partner_income_group": fr["partner_income_group"],
-        },
-        recommendations=tuple((r["id"], r["priority"]) for r in fr["recommendations"]),
-    )
+# --- Scored answer sets -------------------------------------------------------------------------
 
 
 def profiles(
     rng: random.Random, questionnaires: Sequence[Questionnaire], size: int
-) -> dict[str, list[Profile]]:
+) -> dict[str, list[Scored]]:
     """Return, per questionnaire version, about size/versions distinct scored answer sets."""
     buckets = _partner_buckets()
-    pools: dict[str, list[Profile]] = {}
+    pools: dict[str, list[Scored]] = {}
     per_version = max(1, size // len(questionnaires))
     for questionnaire in questionnaires:
-        seen: dict[str, Profile] = {}
+        seen: dict[str, Scored] = {}
         for _ in range(per_version * 3):
             answers = draw_answers(rng, questionnaire, buckets)
-            key = _compact(sorted(answers.items()))
+            key = json.dumps(sorted(answers.items()))
             if key not in seen:
-                seen[key] = score_profile(questionnaire, answers)
+                seen[key] = services.score_answers(questionnaire, answers)
             if len(seen) >= per_version:
                 break
         pools[questionnaire.version] = list(seen.values())
     return pools
 
 
-# --- Insertion ----------------------------------------------------------------------------------
-
-
-class SerialisedJSON(TypeDecorator[str]):
-    """A JSON column bound from an already serialised string (serialised once per profile)."""
-
-    impl = JSON
-    cache_ok = True
-
-    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
-        """Pass the JSON text through unchanged."""
-        return None
-
-
-def _inserts() -> tuple[Any, Any, Any]:
-    """Return the three INSERT statements, JSON columns bound from serialised text."""
-    diagnostics = insert(Diagnostic.__table__).values(  # type: ignore[arg-type]
-        answers=bindparam("answers", type_=SerialisedJSON())
-    )
-    results = insert(Result.__table__).values(  # type: ignore[arg-type]
-        payload=bindparam("payload", type_=SerialisedJSON())
-    )
-    recommendations = insert(ResultRecommendation.__table__)  # type: ignore[arg-type]
-    return diagnostics, results, recommendations
-
-
-def _reserve_ids(conn: Connection, table: str, n: int) -> list[int]:
-    """Return n fresh primary keys for a table.
-
-    PostgreSQL draws them from the table's sequence, so concurrent inserts stay safe; SQLite
-    continues after the highest id, inside the batch's transaction.
-    """
-    if conn.dialect.name == "postgresql":
-        stmt = text(
-            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "  # noqa: S608 - fixed names
-            "FROM generate_series(1, :n)"
-        )
-        return [int(i) for i in conn.execute(stmt, {"n": n}).scalars()]
-    start = conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one()  # noqa: S608
-    return list(range(int(start) + 1, int(start) + 1 + n))
-
-
-@dataclass(frozen=True)
-class Drawn:
-    """One diagnostic to insert: its profile and its dates."""
-
-    profile: Profile
-    completed_at: datetime
-    created_at: datetime
-    lang: str
+# --- Diagnostics --------------------------------------------------------------------------------
 
 
 def _draws(
-    rng: random.Random, pools: dict[str, list[Profile]], count: int, now: datetime
-) -> Iterator[Drawn]:
-    """Yield count diagnostics spread over the last MONTHS_BACK months and the versions."""
+    rng: random.Random, pools: dict[str, list[Scored]], count: int, now: datetime
+) -> Iterator[Completion]:
+    """Yield count consented completions spread over the last MONTHS_BACK months and versions."""
     versions = list(pools)
     span = timedelta(days=30.44 * MONTHS_BACK).total_seconds()
     for _ in range(count):
@@ -367,114 +264,13 @@ def _draws(
         age = (now - completed).total_seconds() / span
         index = min(len(versions) - 1, int((1 - age) * len(versions) + rng.random() - 0.5))
         pool = pools[versions[max(0, index)]]
-        yield Drawn(
-            profile=pool[rng.randrange(len(pool))],
+        yield Completion(
+            scored=pool[rng.randrange(len(pool))],
             completed_at=completed,
             created_at=completed - timedelta(seconds=rng.random() * 20 * 86400),
             lang="en" if rng.random() < 0.05 else "fr",
+            share_anonymised=True,
         )
-
-
-def _tune_postgresql(conn: Connection) -> None:
-    """Speed up a bulk load on PostgreSQL, for this transaction only.
-
-    Payloads (about 20 KB each) are compressed with lz4 rather than pglz when the server has it,
-    and commits do not wait for the WAL flush (a crash could lose the last batches of synthetic
-    data, never corrupt anything).
-    """
-    conn.execute(text("SET LOCAL synchronous_commit = off"))
-    has_lz4 = conn.execute(
-        text(
-            "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
-            "AND 'lz4' = ANY(enumvals)"
-        )
-    ).first()
-    if has_lz4:
-        conn.execute(text("SET LOCAL default_toast_compression = 'lz4'"))
-
-
-def _insert_batch(conn: Connection, batch: list[Drawn], last_step: dict[str, str]) -> None:
-    """Insert one batch of diagnostics with their results, recommendation and shared rows."""
-    if conn.dialect.name == "postgresql":
-        _tune_postgresql(conn)
-    ins_diagnostic, ins_result, ins_recommendation = _inserts()
-    diagnostic_rows = [
-        {
-            "token_hash": secrets.token_hex(32),
-            "questionnaire_version": d.profile.version,
-            "lang": d.lang,
-            "answers": d.profile.answers_json,
-            "current_step": last_step[d.profile.version],
-            "status": "completed",
-            "share_anonymised": True,
-            "collectivity_type": d.profile.collectivity_type,
-            "population": d.profile.population,
-            "region": d.profile.region,
-            "created_at": d.created_at,
-            "updated_at": d.completed_at,
-            "completed_at": d.completed_at,
-        }
-        for d in batch
-    ]
-    ids = _reserve_ids(conn, "diagnostic", len(batch))
-    for row, diagnostic_id in zip(diagnostic_rows, ids, strict=True):
-        row["id"] = diagnostic_id
-    conn.execute(ins_diagnostic, diagnostic_rows)
-    result_ids = _reserve_ids(conn, "result", len(batch))
-    result_rows = [
-        {
-            "id": result_id,
-            "diagnostic_id": diagnostic_id,
-            "questionnaire_version": d.profile.version,
-            "is_current": True,
-            "created_at": d.completed_at,
-            "month": d.completed_at.strftime("%Y-%m"),
-            "payload": d.profile.payload_json,
-            **d.profile.columns,
-        }
-        for result_id, diagnostic_id, d in zip(result_ids, ids, batch, strict=True)
-    ]
-    conn.execute(ins_result, result_rows)
-    recommendation_rows = [
-        {"result_id": result_id, "recommendation_id": rec_id, "priority": priority}
-        for result_id, d in zip(result_ids, batch, strict=True)
-        for rec_id, priority in d.profile.recommendations
-    ]
-    if recommendation_rows:
-        _executemany_plain(conn, ins_recommendation, recommendation_rows)
-    shared_rows = [
-        {
-            "diagnostic_id": diagnostic_id,
-            "result_id": result_id,
-            "questionnaire_version": d.profile.version,
-            "month": d.completed_at.strftime("%Y-%m"),
-            "collectivity_type": d.profile.collectivity_type,
-            "population": d.profile.population,
-            "region": d.profile.region,
-            **d.profile.columns,
-            "recommendations": RECOMMENDATION_SEPARATOR.join(
-                sorted(rec_id for rec_id, _priority in d.profile.recommendations)
-            ),
-        }
-        for result_id, diagnostic_id, d in zip(result_ids, ids, batch, strict=True)
-    ]
-    _executemany_plain(conn, insert(SharedResult.__table__), shared_rows)  # type: ignore[arg-type]
-
-
-def _executemany_plain(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
-    """Run an INSERT of plain values (ints, strings) as one DBAPI executemany.
-
-    The statement is compiled once by SQLAlchemy for the connection's dialect; skipping the
-    per-row parameter processing, which these values do not need, halves the time of the
-    recommendation rows (about eight per diagnostic).
-    """
-    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(rows[0]))
-    if compiled.positional:
-        order = compiled.positiontup
-        params: list[Any] = [tuple(row[key] for key in order) for row in rows]
-    else:
-        params = rows
-    conn.exec_driver_sql(str(compiled), params)
 
 
 @dataclass(frozen=True)
@@ -498,7 +294,7 @@ def generate(
     seed: int | None = None,
     *,
     pool_size: int = DEFAULT_POOL,
-    batch: int = BATCH,
+    batch: int = services.BULK_BATCH,
     now: datetime | None = None,
 ) -> DemoReport:
     """Insert count synthetic completed, consented diagnostics (shared_result rows included);
@@ -508,21 +304,9 @@ def generate(
     started = time.perf_counter()
     pools = profiles(rng, questionnaires, min(count, pool_size) or 1)
     scored = time.perf_counter()
-    last_step = {q.version: q.sections[-1].id for q in questionnaires}
-    pending: list[Drawn] = []
-    for drawn in _draws(rng, pools, count, now or datetime.now(UTC)):
-        pending.append(drawn)
-        if len(pending) >= batch:
-            with engine.begin() as conn:
-                _insert_batch(conn, pending, last_step)
-            pending = []
-    if pending:
-        with engine.begin() as conn:
-            _insert_batch(conn, pending, last_step)
-    if engine.dialect.name == "postgresql":
-        # Fresh statistics, so that the planner does not take the bulk-loaded tables for empty.
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE diagnostic, result, result_recommendation, shared_result"))
+    with Session(engine) as session:
+        drawn = _draws(rng, pools, count, now or datetime.now(UTC))
+        services.complete_many(session, drawn, batch=batch)
     done = time.perf_counter()
     return DemoReport(
         count=count,
