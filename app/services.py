@@ -118,23 +118,18 @@ def _lock_where(session: Session, where: Any) -> Diagnostic | None:
         execution_options={"synchronize_session": False, "populate_existing": True},
     ).one_or_none()
     if diagnostic is not None:
-        held = session.info.get(_LOCKS)
-        transaction = session.get_transaction()
-        ids = held[1] if held is not None and held[0] is transaction else set()
-        session.info[_LOCKS] = (transaction, ids | {diagnostic.id})
+        _locked_ids(session).add(diagnostic.id)
     return diagnostic
 
 
-def _holds_lock(session: Session, diagnostic: Diagnostic) -> bool:
-    """Return whether the session's current transaction already locked the diagnostic."""
-    held = session.info.get(_LOCKS)
+def _locked_ids(session: Session) -> set[int]:
+    """Return the ids of the diagnostics whose rows the session's current transaction locked."""
     transaction = session.get_transaction()
-    return (
-        transaction is not None
-        and held is not None
-        and held[0] is transaction
-        and diagnostic.id in held[1]
-    )
+    held: tuple[Any, set[int]] | None = session.info.get(_LOCKS)
+    if held is None or held[0] is not transaction:
+        held = (transaction, set())
+        session.info[_LOCKS] = held
+    return held[1]
 
 
 def lock(session: Session, diagnostic: Diagnostic) -> None:
@@ -144,7 +139,7 @@ def lock(session: Session, diagnostic: Diagnostic) -> None:
     one merges into the latest answers instead of overwriting the other's. Within a transaction
     that already holds the lock (``find_by_token(..., lock=True)``), this does nothing.
     """
-    if not _holds_lock(session, diagnostic):
+    if diagnostic.id not in _locked_ids(session):
         _lock_where(session, Diagnostic.id == diagnostic.id)
 
 
