@@ -9,12 +9,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Dialect, bindparam, insert, select, text, update
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
 from app import questionnaire as qn
@@ -43,8 +44,7 @@ SHARED_RESULT_COLUMNS = (
     *SHARED_SCORE_COLUMNS,
     "partner_income_group",
 )
-# Session.info key: the transaction holding row locks, and the ids of the diagnostics locked.
-_LOCKS = "diagnostic_locks"
+T = TypeVar("T")
 
 
 def new_token() -> str:
@@ -62,22 +62,11 @@ def _plausible(token: str) -> bool:
     return bool(token) and len(token) <= 100
 
 
-def _by_token(token: str) -> Any:
-    """Return the WHERE clause selecting the diagnostic a token opens."""
-    return Diagnostic.token_hash == hash_token(token)
-
-
-def find_by_token(session: Session, token: str, *, lock: bool = False) -> Diagnostic | None:
-    """Return the diagnostic a private token opens, if any.
-
-    With ``lock``, the diagnostic's row is also locked until the transaction ends (see
-    ``lock``), in the same statement: what a write of the diagnostic starts with.
-    """
+def find_by_token(session: Session, token: str) -> Diagnostic | None:
+    """Return the diagnostic a private token opens, if any."""
     if not _plausible(token):
         return None
-    if lock:
-        return _lock_where(session, _by_token(token))
-    return session.scalar(select(Diagnostic).where(_by_token(token)))
+    return session.scalar(select(Diagnostic).where(Diagnostic.token_hash == hash_token(token)))
 
 
 def questionnaire_of(diagnostic: Diagnostic) -> Questionnaire:
@@ -103,44 +92,47 @@ def start(session: Session, lang: str = "fr") -> tuple[Diagnostic, str]:
     return diagnostic, token
 
 
-def _lock_where(session: Session, where: Any) -> Diagnostic | None:
-    """Lock the diagnostic's row matching where and return it as stored, in one statement.
-
-    A no-op UPDATE takes the lock on every dialect: the row lock on PostgreSQL (like ``SELECT …
-    FOR UPDATE``), the database write lock on SQLite, which ignores ``FOR UPDATE``; its
-    RETURNING clause reads the row at the same time.
-    """
-    diagnostic = session.scalars(
-        update(Diagnostic)
-        .where(where)
-        .values(current_step=Diagnostic.current_step)
-        .returning(Diagnostic),
-        execution_options={"synchronize_session": False, "populate_existing": True},
-    ).one_or_none()
-    if diagnostic is not None:
-        _locked_ids(session).add(diagnostic.id)
-    return diagnostic
-
-
-def _locked_ids(session: Session) -> set[int]:
-    """Return the ids of the diagnostics whose rows the session's current transaction locked."""
-    transaction = session.get_transaction()
-    held: tuple[Any, set[int]] | None = session.info.get(_LOCKS)
-    if held is None or held[0] is not transaction:
-        held = (transaction, set())
-        session.info[_LOCKS] = held
-    return held[1]
-
-
 def lock(session: Session, diagnostic: Diagnostic) -> None:
     """Lock the diagnostic's row until the transaction ends, and reload it from the database.
 
     Concurrent writers of one diagnostic (a double submission, two tabs) then queue up and each
-    one merges into the latest answers instead of overwriting the other's. Within a transaction
-    that already holds the lock (``find_by_token(..., lock=True)``), this does nothing.
+    one merges into the latest answers instead of overwriting the other's. A no-op UPDATE takes
+    the lock on every dialect: the row lock on PostgreSQL (like ``SELECT … FOR UPDATE``), the
+    database write lock on SQLite, which ignores ``FOR UPDATE``; its RETURNING clause reads the
+    row at the same time.
     """
-    if diagnostic.id not in _locked_ids(session):
-        _lock_where(session, Diagnostic.id == diagnostic.id)
+    session.scalars(
+        update(Diagnostic)
+        .where(Diagnostic.id == diagnostic.id)
+        .values(current_step=Diagnostic.current_step)
+        .returning(Diagnostic),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).one()
+
+
+def _write(session: Session, diagnostic: Diagnostic, change: Callable[[], T]) -> T:
+    """Apply change to the diagnostic as read, and commit: one transaction, one write of its row.
+
+    change writes the diagnostic's row first, and that UPDATE holds only if nobody changed the
+    row since it was read (``Diagnostic.updated_at`` is its version); otherwise the transaction
+    is rolled back and the change made again on the row read under its lock (``lock``). The
+    database's write lock (SQLite's is database-wide) is thus held for the writes only, not for
+    reading the form or scoring. On any error nothing is stored.
+    """
+    try:
+        try:
+            outcome = change()
+            session.commit()
+            return outcome
+        except StaleDataError:
+            session.rollback()
+        lock(session, diagnostic)
+        outcome = change()
+        session.commit()
+        return outcome
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def _merge(
@@ -173,12 +165,16 @@ def save_answers(
 
     ``cleared`` lists answers the respondent emptied; ``share_anonymised``, when given, records
     the consent checkbox of the last step (so that going back and forth keeps it). The merge
-    is made into the latest stored answers, under the row lock.
+    is made into the latest stored answers (see ``_write``).
     """
-    lock(session, diagnostic)
-    if _merge(diagnostic, answers, current_step, cleared, share_anonymised):
-        sync_shared(session, diagnostic)
-    session.commit()
+
+    def change() -> None:
+        consent_changed = _merge(diagnostic, answers, current_step, cleared, share_anonymised)
+        session.flush()
+        if consent_changed:
+            sync_shared(session, diagnostic)
+
+    _write(session, diagnostic, change)
 
 
 def finish(
@@ -196,32 +192,36 @@ def finish(
     another step is missing or invalid, the step is saved alone and answers.AnswerErrors is
     raised; on any other failure nothing at all is stored.
     """
-    lock(session, diagnostic)
-    consent_changed = _merge(diagnostic, answers, current_step, cleared, share_anonymised)
-    try:
-        result = _record_result(session, diagnostic, lang)
-    except AnswerErrors:
-        if consent_changed:
-            sync_shared(session, diagnostic)
-        session.commit()
-        raise
-    except Exception:
-        session.rollback()
-        raise
-    session.commit()
-    return result
+
+    def change() -> Result | AnswerErrors:
+        consent_changed = _merge(diagnostic, answers, current_step, cleared, share_anonymised)
+        try:
+            return _record_result(session, diagnostic, lang)
+        except AnswerErrors as exc:
+            session.flush()
+            if consent_changed:
+                sync_shared(session, diagnostic)
+            return exc
+
+    outcome = _write(session, diagnostic, change)
+    if isinstance(outcome, AnswerErrors):
+        raise outcome
+    return outcome
 
 
 def set_sharing(session: Session, diagnostic: Diagnostic, share_anonymised: bool) -> None:
-    """Record the respondent's consent to share anonymously, under the row lock, and commit.
+    """Record the respondent's consent to share anonymously, and commit (see ``_write``).
 
     A completed diagnostic enters or leaves ``shared_result`` (ARRICOD's statistics) at once.
     """
-    lock(session, diagnostic)
-    if share_anonymised != diagnostic.share_anonymised:
-        diagnostic.share_anonymised = share_anonymised
-        sync_shared(session, diagnostic)
-    session.commit()
+
+    def change() -> None:
+        if share_anonymised != diagnostic.share_anonymised:
+            diagnostic.share_anonymised = share_anonymised
+            session.flush()
+            sync_shared(session, diagnostic)
+
+    _write(session, diagnostic, change)
 
 
 def sync_shared(session: Session, diagnostic: Diagnostic, result: Result | None = None) -> None:
@@ -285,25 +285,23 @@ def complete(
     """Score the diagnostic's answers and store a new current result (older ones are kept).
 
     Raises answers.AnswerErrors if an answer is missing or invalid; nothing is stored then.
-    The diagnostic's row is locked first (see ``lock``), so that two concurrent completions
-    leave exactly one current result. The diagnostic's ``shared_result`` row is replaced in the
-    same transaction: by the new result if shared, by nothing otherwise.
+    Two concurrent completions leave exactly one current result (see ``_write``). The
+    diagnostic's ``shared_result`` row is replaced in the same transaction: by the new result
+    if shared, by nothing otherwise.
     """
-    lock(session, diagnostic)
-    diagnostic.share_anonymised = share_anonymised
-    try:
-        result = _record_result(session, diagnostic, lang)
-    except Exception:
-        session.rollback()  # release the row lock at once
-        raise
-    session.commit()
-    return result
+
+    def change() -> Result:
+        diagnostic.share_anonymised = share_anonymised
+        return _record_result(session, diagnostic, lang)
+
+    return _write(session, diagnostic, change)
 
 
 def _record_result(session: Session, diagnostic: Diagnostic, lang: str | None) -> Result:
-    """Score the locked diagnostic's answers and add its new current result, without committing.
+    """Score the diagnostic's answers and add its new current result, without committing.
 
-    Raises answers.AnswerErrors, having changed nothing, if an answer is missing or invalid.
+    Raises answers.AnswerErrors, having written nothing, if an answer is missing or invalid.
+    The diagnostic's row is written first: the other rows are written under its lock.
     """
     scored = score_answers(
         questionnaire_of(diagnostic), diagnostic.answers, lang or diagnostic.lang
@@ -573,6 +571,7 @@ def current_result(session: Session, diagnostic: Diagnostic) -> Result | None:
 
 def delete(session: Session, diagnostic: Diagnostic) -> None:
     """Delete a diagnostic with all its results, from every table."""
+    lock(session, diagnostic)  # its latest version, whatever changed since it was read
     session.execute(
         sql_delete(SharedResult)
         .where(SharedResult.diagnostic_id == diagnostic.id)

@@ -16,7 +16,7 @@ from unittest import mock
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import Engine
 
 from app import create_app, partners, report, services
@@ -118,9 +118,11 @@ def test_saving_a_step_is_one_transaction_reading_the_diagnostic_once(db_app: Fl
         response = client.post(step_url(token, SECTIONS[0]), data=data)
     assert response.status_code == 302
     assert log.commits == 1
-    # One statement finds the diagnostic and locks it (UPDATE … RETURNING), one writes it.
-    assert len(log.on("diagnostic")) == 2, log.statements
-    assert "RETURNING" in log.on("diagnostic")[0]
+    # One statement reads the diagnostic, one writes it if it is still the version read.
+    reads, writes = log.on("diagnostic")
+    assert reads.lstrip().startswith("SELECT"), reads
+    assert writes.lstrip().startswith("UPDATE diagnostic"), writes
+    assert "diagnostic.updated_at = " in writes, writes
     assert len(log.statements) == 2, log.statements
     assert stored(db_app, token).answers["collectivity_type"] == EXAMPLE_A["collectivity_type"]
 
@@ -141,9 +143,10 @@ def test_finishing_saves_the_last_step_and_scores_in_one_commit(db_app: Flask) -
     assert response.headers["Location"] == f"/resultat/{token}"
     assert log.commits == 1
     diagnostic_statements = log.on("diagnostic")
-    # Read and locked once, written once (the last step's answers with the completion).
+    # Read once, written once (the last step's answers with the completion).
     assert len(diagnostic_statements) == 2, diagnostic_statements
-    assert not any(s.lstrip().upper().startswith("SELECT") for s in diagnostic_statements)
+    assert diagnostic_statements[0].lstrip().startswith("SELECT")
+    assert diagnostic_statements[1].lstrip().startswith("UPDATE diagnostic")
     diagnostic = stored(db_app, token)
     assert diagnostic.status == "completed"
     assert diagnostic.answers["goals"] == EXAMPLE_A["goals"]
@@ -211,6 +214,82 @@ def test_finishing_again_with_other_answers_replaces_the_shared_row(db_app: Flas
         assert [s.result_id for s in shared] == [results[-1].id]
     assert stored(db_app, token).answers["goals"] == EXAMPLE_B["goals"]
     assert first.completed_at is not None
+
+
+def test_a_change_made_between_reading_and_writing_is_merged_not_overwritten(
+    db_app: Flask,
+) -> None:
+    """Another tab saves a step after this request read the diagnostic and before it writes:
+    the write notices (the row is no longer the version read), reads it again under its lock
+    and merges into it."""
+    client = db_app.test_client()
+    token = start(client)
+    with db_app.app_context():
+        session = get_session()
+        diagnostic = services.find_by_token(session, token)
+        assert diagnostic is not None
+        session.commit()  # the request's read, its transaction ended (as on SQLite)
+        with db_app.extensions["db_sessionmaker"]() as other_tab:
+            same = services.find_by_token(other_tab, token)
+            assert same is not None
+            services.save_answers(other_tab, same, {"budget_trend": "stable"}, "partners")
+        services.save_answers(session, diagnostic, {"roi_demand": "strong"}, "budget")
+    answers = stored(db_app, token).answers
+    assert answers == {"budget_trend": "stable", "roi_demand": "strong"}
+
+
+def test_finishing_merges_a_step_saved_meanwhile_into_what_it_scores(db_app: Flask) -> None:
+    client = db_app.test_client()
+    token = start(client)
+    all_but_last(client, token, EXAMPLE_A)
+    with db_app.app_context():
+        session = get_session()
+        diagnostic = services.find_by_token(session, token)
+        assert diagnostic is not None
+        session.commit()
+        with db_app.extensions["db_sessionmaker"]() as other_tab:
+            same = services.find_by_token(other_tab, token)
+            assert same is not None
+            services.save_answers(other_tab, same, {"roi_demand": "strong"}, LAST)
+        last = {qid: EXAMPLE_A[qid] for qid in form_data(LAST, EXAMPLE_A)}
+        result = services.finish(session, diagnostic, last, LAST, share_anonymised=True)
+        assert (
+            result.payload["fr"]
+            == report.build_all(
+                services.questionnaire_of(diagnostic), {**EXAMPLE_A, "roi_demand": "strong"}
+            )["fr"]
+        )
+    assert stored(db_app, token).answers == {**EXAMPLE_A, "roi_demand": "strong"}
+    assert counts(db_app) == (1, 1)
+
+
+def test_scoring_runs_without_holding_the_sqlite_write_lock(tmp_path: Any) -> None:
+    """SQLite's write lock is database-wide: while one respondent's result is computed, the
+    others can still save their steps (another connection writes without waiting)."""
+    app = create_app(TestConfig, DATABASE_URL=f"sqlite:///{tmp_path / 'lock.sqlite3'}")
+    with app.app_context():
+        Base.metadata.create_all(get_engine())
+    client = app.test_client()
+    token = start(client)
+    all_but_last(client, token, EXAMPLE_A)
+    other = create_engine(f"sqlite:///{tmp_path / 'lock.sqlite3'}", connect_args={"timeout": 0})
+    written: list[int] = []
+    build_all = report.build_all
+
+    def score_while_another_writes(*args: Any, **kwargs: Any) -> Any:
+        with other.begin() as connection:  # "database is locked" at once if the lock is held
+            written.append(connection.execute(text("UPDATE diagnostic SET lang = lang")).rowcount)
+        return build_all(*args, **kwargs)
+
+    try:
+        with mock.patch.object(report, "build_all", side_effect=score_while_another_writes):
+            response = post(client, token, LAST, form_data(LAST, EXAMPLE_A), "finish")
+    finally:
+        other.dispose()
+        with app.app_context():
+            dispose_engines()
+    assert response.headers["Location"] == f"/resultat/{token}"
+    assert written[0] == 1
 
 
 @pytest.mark.xfail(

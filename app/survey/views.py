@@ -29,9 +29,9 @@ def unknown_link(_error: UnknownLink) -> ResponseReturnValue:
     return render_template("survey/unknown_link.html", purge_days=purge_days), 404
 
 
-def _diagnostic(token: str, *, lock: bool = False) -> Diagnostic:
-    """Return the diagnostic the private token opens (locked for a write), or raise UnknownLink."""
-    diagnostic = services.find_by_token(get_session(), token, lock=lock)
+def _diagnostic(token: str) -> Diagnostic:
+    """Return the diagnostic the private token opens, or raise UnknownLink."""
+    diagnostic = services.find_by_token(get_session(), token)
     if diagnostic is None:
         raise UnknownLink()
     return diagnostic
@@ -83,8 +83,8 @@ def step(token: str, section_id: str) -> ResponseReturnValue:
     """Show a step; on POST save its valid answers and move as the pressed button asks."""
     if request.method == "GET":
         return _render(token, _page(_diagnostic(token), section_id))
-    # One transaction per POST: the diagnostic is read and locked at once, then written once.
-    diagnostic = _diagnostic(token, lock=True)
+    # One transaction per POST: the diagnostic is read once, then written once (services).
+    diagnostic = _diagnostic(token)
     page = _page(diagnostic, section_id)
     sent = page.read()
     if sent.nav == FINISH and not sent.blocked:
