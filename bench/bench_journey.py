@@ -49,7 +49,7 @@ from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import create_engine, make_url, select, text
 
-from bench import ROOT, recorded
+from bench import ROOT, cores, describe_load, machine_load, recorded, verdict
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 SECRET_KEY = "b3nch" * 12 + "beef"  # 64 characters, shared by the instances of a run
@@ -558,27 +558,6 @@ def check_stored(result: Load, database_url: str) -> None:
         engine.dispose()
 
 
-# --- The machine -------------------------------------------------------------------------------
-
-
-def cores() -> int:
-    """Return the number of cores this process may run on (what ``nproc`` prints)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def machine_load() -> tuple[float, float, float]:
-    """Return the load averages over 1, 5 and 15 minutes."""
-    return os.getloadavg()
-
-
-def describe_load(load: tuple[float, float, float]) -> str:
-    """Return « 1.52 / 1.10 / 0.80 (1, 5, 15 min) on 2 cores »."""
-    return f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1, 5, 15 min) on {cores()} cores"
-
-
 # --- The runs -----------------------------------------------------------------------------------
 
 
@@ -663,10 +642,9 @@ def print_report(report: Report) -> bool:
     ok = bool(report.loads)
     for r in report.loads:
         for holds, what in r.verdicts():
-            print(f"{'PASS' if holds else 'FAIL'}  {r.label}: {what}")
-            ok = ok and holds
+            ok = verdict(holds, f"{r.label}: {what}") and ok
     if not report.loads:
-        print("FAIL  no case ran")
+        verdict(False, "no case ran")
     return ok
 
 
@@ -677,7 +655,7 @@ def main() -> None:
     if not GUNICORN.exists():
         print(f"_gunicorn not found at {GUNICORN}: benchmark skipped_")
         return
-    print(f"Machine load before: {describe_load(machine_load())}\n")
+    print(f"Machine load before: {describe_load()}\n")
     report = Report()
     with tempfile.TemporaryDirectory(prefix="bench-journey-") as tmp:
         workdir = Path(tmp)
@@ -691,7 +669,7 @@ def main() -> None:
         print("\nServer log lines with errors:\n")
         for line in logs[:10]:
             print(f"    {line}")
-    print(f"\nMachine load after: {describe_load(machine_load())}")
+    print(f"\nMachine load after: {describe_load()}")
     print(f"\n_{time.monotonic() - _started_at:.0f} s in all_")
     if not ok:
         sys.exit(1)
