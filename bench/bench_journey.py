@@ -18,7 +18,8 @@ stored, and every completed diagnostic must hold all its answers and exactly one
 Targets, each printed as a PASS or FAIL line: on SQLite with 40 respondents at once, the p95 of
 the request latencies under 300 ms; in every case, every journey completed and nothing lost.
 Latencies depend on what else the machine runs: its load average (``os.getloadavg()``) and its
-number of cores are printed before and after every case, beside the figures. Traffic goes only
+number of cores are printed before and after every case, beside the figures, with the servers'
+CPU time per request, which depends much less on it. Traffic goes only
 to 127.0.0.1; the whole benchmark takes about two minutes.
 """
 
@@ -232,6 +233,27 @@ def pg_database(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+def cpu_seconds(servers: list[Server]) -> float:
+    """Return the CPU time (user + system) the servers' processes have used so far, or NaN.
+
+    Read from /proc for every process of their process groups (gunicorn's master and workers);
+    unlike latencies, it hardly depends on what else the machine runs.
+    """
+    groups = {s.process.pid for s in servers if s.process is not None}
+    ticks = 0
+    try:
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the process has ended
+            if int(fields[2]) in groups:  # pgrp; then utime and stime, in clock ticks
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):  # no /proc (not Linux)
+        return float("nan")
+
+
 # --- Respondents --------------------------------------------------------------------------------
 
 
@@ -426,6 +448,7 @@ class Load:
     seconds: float
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
+    server_cpu_seconds: float = float("nan")
     p95_target_ms: float | None = None
     lost: int = 0
     lost_detail: list[str] = field(default_factory=list)
@@ -454,6 +477,12 @@ class Load:
             return float("nan")
         return 1000 * values[min(len(values) - 1, int(q * len(values)))]
 
+    @property
+    def cpu_ms_per_request(self) -> float:
+        """Return the servers' CPU time per request of the measured journeys, in milliseconds."""
+        n = len(self.latencies)
+        return 1000 * self.server_cpu_seconds / n if n else float("nan")
+
     def verdicts(self) -> list[tuple[bool, str]]:
         """Return each target of the case: whether it holds, and what it says, with the figure."""
         verdicts = [
@@ -478,12 +507,13 @@ class Load:
 
 def load(
     label: str,
-    bases: list[str],
+    on: list[Server],
     respondents: int,
     concurrency: int,
     p95_target_ms: float | None = None,
 ) -> Load:
-    """Run respondents' journeys, concurrency at a time; return what happened."""
+    """Run respondents' journeys on the servers, concurrency at a time; return what happened."""
+    bases = [server.base_url for server in on]
     deadline = _started_at + DEADLINE
     journeys: list[Journey] = []
     lock = threading.Lock()
@@ -500,11 +530,12 @@ def load(
     # Warm-up, not counted: every worker loads its templates, catalogues and forms once.
     with ThreadPoolExecutor(max_workers=WARM_UP) as pool:
         list(pool.map(lambda seed: run_journey(bases, seed), range(-WARM_UP, 0)))
-    before = machine_load()
+    before, cpu_before = machine_load(), cpu_seconds(on)
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(one, range(respondents)))
     seconds = time.monotonic() - started
+    cpu = cpu_seconds(on) - cpu_before
     return Load(
         label,
         respondents,
@@ -513,6 +544,7 @@ def load(
         seconds,
         load_before=before,
         load_after=machine_load(),
+        server_cpu_seconds=cpu,
         p95_target_ms=p95_target_ms,
     )
 
@@ -576,7 +608,7 @@ def run_sqlite(workdir: Path, report: Report) -> None:
     app = Server("wsgi:app", 2, app_env(database_url), workdir / "sqlite.log")
     with servers(app):
         label = "SQLite, 1 instance (-w 2)"
-        result = load(label, [app.base_url], SQLITE_RESPONDENTS, CONCURRENCY, P95_TARGET_MS)
+        result = load(label, [app], SQLITE_RESPONDENTS, CONCURRENCY, P95_TARGET_MS)
         check_stored(result, database_url)
         report.loads.append(result)
 
@@ -595,7 +627,7 @@ def run_postgres(workdir: Path, report: Report) -> None:
         app = Server("wsgi:app", 2, app_env(database_url, redis), workdir / "pg.log")
         with servers(app):
             label = "PostgreSQL, 1 instance (-w 2)"
-            result = load(label, [app.base_url], PG_RESPONDENTS, CONCURRENCY)
+            result = load(label, [app], PG_RESPONDENTS, CONCURRENCY)
             check_stored(result, database_url)
             report.loads.append(result)
     with pg_database(server_url) as database_url:
@@ -604,7 +636,7 @@ def run_postgres(workdir: Path, report: Report) -> None:
         second = Server("wsgi:app", 1, app_env(database_url, redis), workdir / "pg-b.log")
         with servers(first, second):
             label = "PostgreSQL, 2 instances (-w 1 each), alternating"
-            result = load(label, [first.base_url, second.base_url], PG_RESPONDENTS, CONCURRENCY)
+            result = load(label, [first, second], PG_RESPONDENTS, CONCURRENCY)
             check_stored(result, database_url)
             report.loads.append(result)
 
@@ -613,18 +645,19 @@ def print_report(report: Report) -> bool:
     """Print the table and a PASS or FAIL line per target; return whether every target holds."""
     print("Respondents' journeys: landing, start, every step (GET + POST), finish, result page.")
     print("Latencies are per request, as the client saw them. Load: the machine's 1-minute load")
-    print(f"average just before and just after the measured journeys, on {cores()} cores.\n")
+    print(f"average just before and just after the measured journeys, on {cores()} cores. Server")
+    print("CPU: the gunicorn processes' CPU time per request (user + system, from /proc).\n")
     print(
         "| case | respondents (at once) | completed | errors | requests/s | p50 ms | p95 ms "
-        "| lost answers | load before | load after |"
+        "| lost answers | server CPU ms/request | load before | load after |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in report.loads:
         rate = len(r.latencies) / r.seconds if r.seconds else 0.0
         print(
             f"| {r.label} | {r.respondents} ({r.concurrency}) | {r.completed} | {r.errors} | "
             f"{rate:.0f} | {r.percentile(0.5):.0f} | {r.percentile(0.95):.0f} | {r.lost} | "
-            f"{r.load_before[0]:.2f} | {r.load_after[0]:.2f} |"
+            f"{r.cpu_ms_per_request:.1f} | {r.load_before[0]:.2f} | {r.load_after[0]:.2f} |"
         )
     print("\np95 ms by request (the p50 in brackets):\n")
     print(f"| case | {' | '.join(KINDS)} |")
