@@ -228,8 +228,8 @@ def sync_shared(session: Session, diagnostic: Diagnostic, result: Result | None 
     """Make the diagnostic's ``shared_result`` row match its consent, status and current result.
 
     The row is deleted, then written again from the current result (``result``, else read from
-    the database) only when the diagnostic is completed and shared. Call it under ``lock``,
-    inside the transaction that changes the diagnostic.
+    the database) only when the diagnostic is completed and shared. Call it inside the
+    transaction that changes the diagnostic, once its row is written (``_write``) or locked.
     """
     session.execute(
         sql_delete(SharedResult)
