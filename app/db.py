@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import MetaData, create_engine, event, make_url
-from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.sql import ClauseElement
-from sqlalchemy.sql.compiler import SQLCompiler
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -65,91 +60,10 @@ def make_engine(url: str) -> Engine:
     )
 
 
-def make_reader(url: str, engine: Engine) -> Engine:
-    """Return the engine of read_first: engine itself on SQLite, a lean second pool otherwise.
-
-    On a database server the reader's connections are in autocommit (a read is one round trip,
-    not BEGIN, SELECT and ROLLBACK) and are not pinged before use (another round trip):
-    read_first retries once instead when the server has dropped a connection. SQLite opens no
-    transaction for a lone SELECT and has no round trips, so its engine is already that.
-    """
-    if engine.dialect.name == "sqlite":
-        return engine
-    return create_engine(
-        url,
-        isolation_level="AUTOCOMMIT",
-        pool_size=1,
-        max_overflow=4,
-        connect_args=_pg_connect_args(url),
-    )
-
-
-def read_first(
-    reader: Engine, statement: ClauseElement, params: Mapping[str, Any]
-) -> tuple[Any, ...] | None:
-    """Run one read-only SELECT on the reader engine and return its first row, if any.
-
-    The statement is compiled once per dialect and run straight on a pooled DBAPI connection:
-    the step pages run this on every visit, and SQLAlchemy's connection and result objects
-    would cost more than the read itself. Values come back as the driver gives them (a SQLite
-    timestamp is a string), which suits the version stamps this is for. Errors are SQLAlchemy's,
-    as from any other query (the 503 page handles OperationalError).
-
-    A connection the server dropped (a restart, an idle timeout) fails on first use: the pool
-    is then emptied, its other connections being as dead, and the read is tried once more on a
-    new connection, which is safe because it changes nothing.
-    """
-    sql, names = _compiled(reader.dialect, statement)
-    args: Any = tuple(params[name] for name in names) if names is not None else dict(params)
-    try:
-        return _first(reader, sql, args)
-    except DBAPIError as exc:
-        if not exc.connection_invalidated:
-            raise
-        reader.dispose()
-    return _first(reader, sql, args)
-
-
-@cache
-def _compiled(dialect: Dialect, statement: ClauseElement) -> tuple[str, tuple[str, ...] | None]:
-    """Return statement's SQL for dialect, with its parameter names in order if positional."""
-    compiled = statement.compile(dialect=dialect)
-    if not isinstance(compiled, SQLCompiler):
-        raise TypeError(f"not a SQL statement: {statement!r}")
-    return compiled.string, tuple(compiled.positiontup or ()) if compiled.positional else None
-
-
-def _first(reader: Engine, sql: str, args: Any) -> tuple[Any, ...] | None:
-    """Run sql on a DBAPI connection of the reader's pool; return its first row."""
-    dialect = reader.dialect
-    driver_error = dialect.loaded_dbapi.Error
-    try:
-        connection = reader.raw_connection()
-    except driver_error as exc:
-        raise DBAPIError.instance(sql, args, exc, driver_error, dialect=dialect) from exc
-    cursor = None
-    try:
-        cursor = connection.cursor()
-        cursor.execute(sql, args)
-        row = cursor.fetchone()
-        cursor.close()
-    except driver_error as exc:
-        lost = dialect.is_disconnect(exc, connection.dbapi_connection, cursor)
-        if lost:
-            connection.invalidate(exc)
-        raise DBAPIError.instance(
-            sql, args, exc, driver_error, connection_invalidated=lost, dialect=dialect
-        ) from exc
-    finally:
-        connection.close()
-    return tuple(row) if row is not None else None
-
-
 def init_app(app: Flask) -> None:
     """Create the application's engine and close the session at the end of each app context."""
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
-    app.extensions["db_reader"] = make_reader(app.config["DATABASE_URL"], engine)
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
@@ -160,18 +74,9 @@ def get_engine() -> Engine:
     return engine
 
 
-def get_reader() -> Engine:
-    """Return the engine for single read-only statements outside the session (read_first)."""
-    engine: Engine = current_app.extensions["db_reader"]
-    return engine
-
-
 def dispose_engines() -> None:
-    """Close every pooled connection of the current application (both engines)."""
-    engine, reader = get_engine(), get_reader()
-    engine.dispose()
-    if reader is not engine:
-        reader.dispose()
+    """Close every pooled connection of the current application's engine."""
+    get_engine().dispose()
 
 
 def get_session() -> Session:

@@ -42,6 +42,11 @@ class Diagnostic(Base):
     )
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
+    # Optimistic concurrency: every ORM write of a diagnostic is an UPDATE … WHERE updated_at =
+    # <the value read>, which fails (StaleDataError) if another request changed it meanwhile;
+    # services then read it again under its row lock and redo the change.
+    __mapper_args__ = {"version_id_col": updated_at, "version_id_generator": lambda _: utcnow()}
+
     results: Mapped[list[Result]] = relationship(
         back_populates="diagnostic",
         cascade="all, delete-orphan",

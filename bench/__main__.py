@@ -13,7 +13,7 @@ import time
 import traceback
 from datetime import UTC, datetime
 
-from bench import ROOT, recorded
+from bench import ROOT, describe_load, recorded
 
 
 def available() -> list[str]:
@@ -48,7 +48,10 @@ def run(name: str) -> bool:
         traceback.print_exc(file=sys.stdout)
         ok = False
     status = "" if ok else ", **failed**"
-    print(f"\n_{name}: {time.monotonic() - started:.0f} s{status}_\n", flush=True)
+    print(
+        f"\n_{name}: {time.monotonic() - started:.0f} s{status}; load now {describe_load()}_\n",
+        flush=True,
+    )
     return ok
 
 
@@ -57,7 +60,9 @@ def main() -> None:
     names = selected(sys.argv[1:])
     with recorded():
         print(f"# Benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n")
+        print(f"Machine load at the start: {describe_load()}\n")
         results = [run(name) for name in names]
+        print(f"Machine load at the end: {describe_load()}")
     sys.exit(0 if all(results) else 1)
 
 

@@ -47,6 +47,7 @@ from app.admin import cli as admin_cli  # noqa: E402
 from app.db import Base, dispose_engines, get_engine, get_session  # noqa: E402
 from app.models import StatsSnapshot  # noqa: E402
 from app.stats import snapshot  # noqa: E402
+from bench import describe_load, verdict  # noqa: E402
 from config import TestConfig  # noqa: E402
 
 COUNT = int(os.environ.get("BENCH_ADMIN_COUNT", "100000"))
@@ -262,6 +263,7 @@ def postgres_url() -> Iterator[str | None]:
 
 def main() -> None:
     """Run the measures on SQLite and PostgreSQL and print the table."""
+    print(f"Machine load: {describe_load()}\n")
     print(
         f"{COUNT:,} shared diagnostics; dashboard medians of {DASHBOARD_RUNS}, export medians "
         f"of {EXPORT_RUNS}; ratio = time / bare SQL of the same run.\n"
@@ -274,8 +276,14 @@ def main() -> None:
             measure("PostgreSQL", url, report)
     print()
     print(report.markdown())
-    if any(r.missed for r in report.rows):
-        print("\nAt least one target missed.")
+    print()
+    ok = True
+    for r in report.rows:
+        if r.target is not None:
+            what = f"{r.backend}: {r.what} under {_fmt(r.target)} ({_fmt(r.seconds)})"
+            ok = verdict(not r.missed, what) and ok
+    print(f"\nMachine load: {describe_load()}")
+    if not ok:
         sys.exit(1)
 
 

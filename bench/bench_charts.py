@@ -40,6 +40,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import describe_load, verdict  # noqa: E402
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -280,6 +285,12 @@ def report(
         name = file["name"].split("/static/", 1)[-1]
         decoded, encoded = int(file["decoded"]), int(file["encoded"])
         print(f"- `{name}`: {decoded:,} B decoded, {encoded:,} B transferred")
+    print()
+    verdict(
+        ratio_ok, f"first chart drawn: ratio to the stock page under {RATIO_TARGET} ({ratio:.2f})"
+    )
+    verdict(budget_ok, f"result page JavaScript under {JS_BUDGET:,} B ({ours_js.decoded:,} B)")
+    print(f"\nMachine load: {describe_load()}")
     return ratio_ok and budget_ok
 
 

@@ -9,9 +9,8 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import func, select
 
+from app import demo, report
 from app import questionnaire as qn
-from app import report
-from app.admin import demo
 from app.db import get_engine, get_session
 from app.models import Admin, Diagnostic, Result, ResultRecommendation
 from tests.factories import EXAMPLE_A

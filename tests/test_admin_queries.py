@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
-from app import services
-from app.admin import anonymise, demo, export, queries
+from app import demo, services
+from app.admin import anonymise, export, queries
 from app.db import dispose_engines, get_engine, get_session
 from app.models import Diagnostic, Result
 from app.stats import release, snapshot

@@ -10,7 +10,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from app.admin import auth, demo
+from app import demo
+from app.admin import auth
 from app.cli_i18n import decimal, tr
 from app.db import get_engine, get_session
 

@@ -9,12 +9,12 @@ from werkzeug.exceptions import NotFound
 
 from app import services
 from app.answers import AnswerErrors
-from app.db import get_reader, get_session
+from app.db import get_session
 from app.i18n import current_lang
 from app.models import Diagnostic
 from app.security import finish_limit, limiter, start_limit
-from app.survey import forms, page_cache
-from app.survey.forms import FINISH, SAVE, StepPage
+from app.survey import forms
+from app.survey.forms import FINISH, SAVE, StepPage, Submission
 
 bp = Blueprint("survey", __name__, url_prefix="/diagnostic")
 
@@ -90,18 +90,13 @@ def resume(token: str) -> ResponseReturnValue:
 def step(token: str, section_id: str) -> ResponseReturnValue:
     """Show a step; on POST save its valid answers and move as the pressed button asks."""
     if request.method == "GET":
-        stamp = services.diagnostic_stamp(get_reader(), token)
-        if stamp is None:
-            raise UnknownLink()
-        return page_cache.step_page(
-            stamp,
-            section_id,
-            current_lang(),
-            lambda: _render(token, _page(_diagnostic(token), section_id)),
-        )
+        return _render(token, _page(_diagnostic(token), section_id))
+    # One transaction per POST: the diagnostic is read once, then written once (services).
     diagnostic = _diagnostic(token)
     page = _page(diagnostic, section_id)
     sent = page.read()
+    if sent.nav == FINISH and not sent.blocked:
+        return _finish(token, diagnostic, page, sent)
     services.save_answers(
         get_session(),
         diagnostic,
@@ -112,17 +107,25 @@ def step(token: str, section_id: str) -> ResponseReturnValue:
     )
     if sent.blocked:
         return _render(token, page)
-    if sent.nav == FINISH:
-        return _finish(token, diagnostic, page)
     if sent.nav == SAVE:
         return redirect(url_for(".saved", token=token))
     return redirect(url_for(".step", token=token, section_id=sent.current_step))
 
 
-def _finish(token: str, diagnostic: Diagnostic, page: StepPage) -> ResponseReturnValue:
-    """Score the whole diagnostic, or send the respondent to the first unanswered step."""
+def _finish(
+    token: str, diagnostic: Diagnostic, page: StepPage, sent: Submission
+) -> ResponseReturnValue:
+    """Save the last step and score the diagnostic, or go to the first unanswered step."""
     try:
-        services.complete(get_session(), diagnostic, diagnostic.share_anonymised, page.lang)
+        services.finish(
+            get_session(),
+            diagnostic,
+            sent.step.answers,
+            sent.current_step,
+            cleared=sent.step.cleared,
+            share_anonymised=sent.share_anonymised,
+            lang=page.lang,
+        )
     except AnswerErrors as exc:
         missing = forms.missing_labels(page.questionnaire, exc.errors, page.lang)
         flash(
