@@ -19,7 +19,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import Engine
 
-from app import create_app, partners, report, services
+from app import create_app, partners, services
+from app.core import report
 from app.db import Base, dispose_engines, get_engine, get_session
 from app.models import Diagnostic, Result, SharedResult
 from config import TestConfig
@@ -257,7 +258,7 @@ def test_finishing_merges_a_step_saved_meanwhile_into_what_it_scores(db_app: Fla
             result.payload["fr"]
             == report.build_all(
                 services.questionnaire_of(diagnostic), {**EXAMPLE_A, "roi_demand": "strong"}
-            )["fr"]
+            )["fr"].to_payload()
         )
     assert stored(db_app, token).answers == {**EXAMPLE_A, "roi_demand": "strong"}
     assert counts(db_app) == (1, 1)
