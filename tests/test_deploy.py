@@ -140,8 +140,8 @@ def test_example_environment_is_complete_and_consistent() -> None:
 
 
 def test_example_environment_passes_the_doctor_once_filled_in(tmp_path: Path) -> None:
-    """With its placeholders replaced, the example passes the doctor, takes an administrator
-    and serves in production mode behind a (simulated) nginx."""
+    """With its placeholders replaced, the example passes the doctor, takes an administrator,
+    publishes its first statistics and serves in production mode behind a (simulated) nginx."""
     env = {**os.environ, **example_environment()}
     env.update(
         SECRET_KEY="5e0f" + "8b1c9d2a7e3f6b4c0d5a8e1f9c2b7d3a6e0f4b8c1d5a9e2f7c3b6d0a4e8f1c",
@@ -166,6 +166,9 @@ def test_example_environment_passes_the_doctor_once_filled_in(tmp_path: Path) ->
         **{**run, "env": {**env, "ADMIN_PASSWORD": "un mot de passe assez long"}},
     )
     assert admin.returncode == 0, admin.stderr
+    published = subprocess.run([*flask, "stats", "publish"], check=False, **run)  # type: ignore[call-overload]
+    assert published.returncode == 0, published.stderr
+    assert "publié" in published.stdout
     serve_like_production(env, tmp_path)
 
 
