@@ -105,6 +105,9 @@ class Config:
     PRIVACY_EPSILON: float = _env_float("PRIVACY_EPSILON", 2.0)
     RATELIMIT_STORAGE_URI: str = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: count in the process's memory meanwhile (same limits) rather than fail the
+    # request; the limiter goes back to Redis once it answers again.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Diagnostics started (POST /diagnostic/commencer) and finished (the finish button) per client
     # address: a brake on fabricated diagnostics that no real respondent reaches ("30 per
     # hour;200 per day": limits separated by ";", in the syntax of the limits library).

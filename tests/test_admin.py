@@ -195,6 +195,20 @@ def test_successful_logins_are_not_counted(admin_app: Flask) -> None:
     assert _fail(client, 1) == [429]
 
 
+def test_logins_are_still_answered_and_throttled_while_redis_is_down() -> None:
+    """With the limiter's Redis unreachable, the login answers (no 500) and still slows a
+    guesser: the counters fall back to the process's memory."""
+    from tests.pg import free_port
+
+    application = make_app(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0")
+    create_admin(application)
+    client = application.test_client()
+    assert _fail(client, 5) == [200] * 5
+    assert _fail(client, 1) == [429]
+    with application.app_context():
+        dispose_engines()
+
+
 # --- Sessions -----------------------------------------------------------------------------------
 
 
