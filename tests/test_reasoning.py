@@ -289,3 +289,13 @@ def _v1_answers() -> dict[str, Any]:
     from tests.factories import EXAMPLE_A
 
     return dict(EXAMPLE_A)
+
+
+def test_the_check_refuses_a_fragment_inside_a_fragment(tmp_path: Path) -> None:
+    problems = _copy(
+        tmp_path,
+        "rules.yaml",
+        'text: {fr: " ({goals:solidarity,institutions})"',
+        'text: {fr: " ({named})"',
+    )
+    assert any("ne peut pas contenir de fragment" in p for p in problems), problems

@@ -447,6 +447,15 @@ def _fragments(p: Problems, node: _Node, rid: str, parser: ConditionParser) -> d
         if not isinstance(fnode, dict):
             p.add(node, f"règle «\u00a0{rid}\u00a0»\u00a0: fragment «\u00a0{name}\u00a0» invalide")
             continue
+        for lang in LANGS:
+            text = str((fnode.get("text") or {}).get(lang) or "")
+            inner = {n for _, n, _, _ in string.Formatter().parse(text) if n}
+            if inner & set((node.get("fragments") or {}).keys()):
+                p.add(
+                    fnode,
+                    f"règle «\u00a0{rid}\u00a0»\u00a0: le fragment «\u00a0{name}\u00a0» "
+                    "ne peut pas contenir de fragment",
+                )
         fragments[str(name)] = Fragment(
             parser.parse(fnode.get("when")), _req_text(p, fnode, "text")
         )
