@@ -299,3 +299,39 @@ def test_the_check_refuses_a_fragment_inside_a_fragment(tmp_path: Path) -> None:
         'text: {fr: " ({named})"',
     )
     assert any("ne peut pas contenir de fragment" in p for p in problems), problems
+
+
+def test_partner_countries_are_derived_from_the_partnership_blocks() -> None:
+    answers = validate(
+        Q,
+        {
+            "collectivity_type": "region",
+            "partner_countries": ["SN"],
+            "local_actors": ["companies"],
+            "goals": ["solidarity"],
+            "partnerships": [
+                {"partner_kind": "solidarity", "item_country": ["BF"]},
+                {"partner_kind": "economic", "item_country": ["SN"]},
+                {"partner_kind": "solidarity", "item_country": ["HT"]},
+            ],
+        },
+    )
+    result = score(Q, answers)
+    assert [c.code for c in result.partners] == ["SN", "BF", "HT"]
+    assert result.facts["partner_count"] == 3.0
+    rec = {r.id: r for r in recommend(Q, answers, result, "fr")}["upstream"]
+    assert rec.text == "Avec le Sénégal, le Burkina Faso et Haïti, intervenez en amont."
+
+
+def test_a_partnership_block_refuses_a_french_territory() -> None:
+    answers = {
+        "collectivity_type": "region",
+        "partner_countries": [],
+        "local_actors": ["companies"],
+        "goals": ["solidarity"],
+        "partnerships": [{"partner_kind": "solidarity", "item_country": ["GP"]}],
+    }
+    with pytest.raises(AnswerErrors) as caught:
+        validate(Q, answers)
+    (message,) = caught.value.errors["partnerships-0-item_country"]
+    assert message.startswith("«\u00a0GP\u00a0» désigne la France")

@@ -81,12 +81,27 @@ def partner_income_group(countries: Sequence[Country]) -> str:
 
 
 def countries_of(questionnaire: Questionnaire, answers: Answers) -> list[Country]:
-    """Return the partner countries the answers name, classified, in questionnaire order."""
+    """Return the partner countries the answers name, classified, in questionnaire order.
+
+    Countries named in the blocks of a repeat group (one partnership each) come after, each
+    once: two partnerships in one country make one partner country.
+    """
     found: list[Country] = []
     for qid, question in questionnaire.questions.items():
         value = answers.get(qid)
         if question.repeat is None and value is not None:
             found += question.kind.countries(question, value)  # type: ignore[arg-type]
+    for question in questionnaire.questions.values():
+        if question.repeat is None:
+            continue
+        items = answers.get(question.repeat)
+        for item in items if isinstance(items, list) else []:
+            value = item.get(question.id) if isinstance(item, dict) else None
+            if value is not None:
+                codes = {c.code for c in found}
+                found += [
+                    c for c in question.kind.countries(question, value) if c.code not in codes
+                ]
     return found
 
 
