@@ -420,6 +420,7 @@ def _rules(p: Problems, raw: _Node, scope: Scope, facts: list[Fact]) -> list[Rul
                     excludes=tuple(str(x) for x in node.get("excludes") or []),
                     stance=_stance(p, node, rid),
                     fragments=fragments,
+                    line=node.line,
                 )
             )
     _check_excludes(p, rules)
@@ -469,13 +470,13 @@ def _check_excludes(p: Problems, rules: list[Rule]) -> None:
         for other in rule.excludes:
             if other not in ids or other == rule.id:
                 p.add(
-                    0,
+                    rule.line,
                     f"règle «\u00a0{rule.id}\u00a0»\u00a0: exclut une règle inconnue "
                     f"«\u00a0{other}\u00a0»",
                 )
             elif rule.id in next(r for r in rules if r.id == other).excludes:
                 p.add(
-                    0,
+                    rule.line,
                     f"règles «\u00a0{rule.id}\u00a0» et «\u00a0{other}\u00a0» "
                     "s'excluent l'une l'autre",
                 )
@@ -681,7 +682,7 @@ def _check_conflicts(p: Problems, q: Questionnaire) -> None:
             if (a.id, b.id) not in found and holds(a.when, env) and holds(b.when, env):
                 found.add((a.id, b.id))
                 p.add(
-                    0,
+                    b.line,
                     f"les règles «\u00a0{a.id}\u00a0» et «\u00a0{b.id}\u00a0» se contredisent "
                     "et peuvent être montrées ensemble\u00a0: déclarez «\u00a0excludes\u00a0»",
                 )

@@ -187,6 +187,7 @@ class Rule:
     excludes: tuple[str, ...] = ()
     stance: Mapping[str, str] = field(default_factory=dict)
     fragments: Mapping[str, Fragment] = field(default_factory=dict)
+    line: int = 0
 
 
 @dataclass(frozen=True)
