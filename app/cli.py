@@ -133,6 +133,7 @@ def check_command() -> None:
 def init_app(app: Flask) -> None:
     """Register the command groups on the application."""
     from app import doctor, purge
+    from app import partners as partners_module
     from app.admin import cli as admin_cli
     from app.stats.cli import stats_cli
 
@@ -142,6 +143,7 @@ def init_app(app: Flask) -> None:
     admin_cli.init_app(app)
     purge.init_app(app)
     doctor.init_app(app)
+    partners_module.init_app(app)
     # Last: every command registered above gets --lang. Under `flask`, the language applies
     # from now on, so that the group's own errors (an unknown command) are translated too.
     cli_i18n.add_lang_option(app.cli)

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from app.core.loader import Problems
 
 NBSP = "\u00a0"
+# How a strict questionnaire words a negated condition (« not », « not_in », unanswered).
+NOT_GIVEN = {"fr": "vous n'avez pas indiqué", "en": "you did not indicate"}
 AGGREGATES = ("count", "share", "any", "all")
 
 
@@ -335,9 +337,13 @@ class Explainer:
         if cond.op == "any":
             return [r for c in cond.children if holds(c, self.env) for r in self.reasons(c)]
         if cond.op == "not":
+            if self.q.strict:
+                return self.negated(cond.children[0])
             leaves = cond.leaves()
             return [self.describe_answer(leaf.target) for leaf in leaves if leaf.op == "answer"]
         if cond.op == "answer":
+            if self.q.strict and (cond.negate or cond.is_ is False):
+                return [self.not_given(cond.target, cond.codes)]
             if cond.codes and not cond.negate:
                 return [self.describe_answer(cond.target, only=cond.codes)]
             return [self.describe_answer(cond.target)]
@@ -352,6 +358,30 @@ class Explainer:
         dimension = self.q.dimension(cond.target)
         value = self.env.scores[cond.target]
         return [f"{dimension.label.get(self.lang)}{self.colon}{value:g}/100"]
+
+    def not_given(self, qid: str, codes: Sequence[str]) -> str:
+        """Return « vous n'avez pas indiqué : acteurs associés : entreprises, CCI »."""
+        question = self.q.questions[qid]
+        short = question.short.get(self.lang)
+        labels = question.kind.reason_labels(question, codes, self.lang, self.q.value_labels)
+        what = f"{short}{self.colon}{', '.join(labels)}" if labels else short
+        return f"{NOT_GIVEN[self.lang]}{self.colon}{what}"
+
+    def negated(self, cond: Condition) -> list[str]:
+        """Return the reasons of a ``not`` in words: what the respondent did not indicate."""
+        if cond.op == "answer" and cond.codes and not cond.negate:
+            return [self.not_given(cond.target, cond.codes)]
+        if cond.op == "answer" and cond.is_ is True:
+            return [self.not_given(cond.target, ())]
+        if cond.op in ("any", "all") and all(
+            c.op == "answer" and c.codes and not c.negate for c in cond.children
+        ):
+            # Under « not », an « all » fails on some children, an « any » on every one.
+            return [
+                self.not_given(c.target, c.codes) for c in cond.children if not holds(c, self.env)
+            ]
+        leaves = [leaf for leaf in cond.leaves() if leaf.op == "answer"]
+        return [self.describe_answer(leaf.target) for leaf in leaves]
 
     def describe_items(self, cond: Condition) -> list[str]:
         """Return each item that makes a repeat condition true, named (« Partenariat 2 »)."""

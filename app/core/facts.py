@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from app.core.model import Answers, AnswerValue, Questionnaire
-from app.core.partners import Country
+from app.core.partners import Country, is_ldc
 
 # Partner facts the engine computes; rules may test them.
 PARTNER_FACTS = (
@@ -17,6 +17,9 @@ PARTNER_FACTS = (
     "oecd_share",
     "middle_or_oecd_share",
     "unknown_income_share",
+    "ldc_share",
+    "upstream_share",
+    "middle_or_high_share",
 )
 
 # Partner lists a rule text may name with {placeholder}, each with the partner fact whose
@@ -26,6 +29,9 @@ PARTNER_LISTS = {
     "south_partners": "south_share",
     "middle_or_oecd_partners": "middle_or_oecd_share",
     "oecd_partners": "oecd_share",
+    "ldc_partners": "ldc_share",
+    "upstream_partners": "upstream_share",
+    "middle_or_high_partners": "middle_or_high_share",
 }
 
 # Partner groups used for the "positionings by partners' income group" aggregate.
@@ -42,6 +48,12 @@ PARTNER_PREDICATES: dict[str, Callable[[Country], bool]] = {
     "oecd_share": lambda c: c.oecd,
     "middle_or_oecd_share": lambda c: c.income_group in _MIDDLE or c.oecd,
     "unknown_income_share": lambda c: c.income_group == "unknown",
+    # UN least-developed countries, whatever their World Bank income group (Haiti, Senegal…).
+    "ldc_share": is_ldc,
+    # Where the North/South upstream role applies: low income or least developed (§ 3).
+    "upstream_share": lambda c: c.income_group == "low" or is_ldc(c),
+    # « pays à revenus intermédiaires ou OCDE » (§ 3): middle or high income, OECD member or not.
+    "middle_or_high_share": lambda c: c.income_group in (*_MIDDLE, "high"),
 }
 
 
@@ -69,12 +81,27 @@ def partner_income_group(countries: Sequence[Country]) -> str:
 
 
 def countries_of(questionnaire: Questionnaire, answers: Answers) -> list[Country]:
-    """Return the partner countries the answers name, classified, in questionnaire order."""
+    """Return the partner countries the answers name, classified, in questionnaire order.
+
+    Countries named in the blocks of a repeat group (one partnership each) come after, each
+    once: two partnerships in one country make one partner country.
+    """
     found: list[Country] = []
     for qid, question in questionnaire.questions.items():
         value = answers.get(qid)
         if question.repeat is None and value is not None:
             found += question.kind.countries(question, value)  # type: ignore[arg-type]
+    for question in questionnaire.questions.values():
+        if question.repeat is None:
+            continue
+        items = answers.get(question.repeat)
+        for item in items if isinstance(items, list) else []:
+            value = item.get(question.id) if isinstance(item, dict) else None
+            if value is not None:
+                codes = {c.code for c in found}
+                found += [
+                    c for c in question.kind.countries(question, value) if c.code not in codes
+                ]
     return found
 
 

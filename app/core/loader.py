@@ -24,9 +24,11 @@ from app.core.model import (
     LANGS,
     PRIORITIES,
     AnswerValue,
+    Condition,
     Constraint,
     Dimension,
     Fact,
+    Fragment,
     Option,
     Question,
     Questionnaire,
@@ -42,6 +44,9 @@ from app.core.types import get_type, type_names
 # this many random ones.
 ENUMERATION_LIMIT = 20_000
 SAMPLES = 5_000
+# Contradictory rules (opposite stances on one topic) are tried on this many random answer sets.
+CONFLICT_SAMPLES = 400
+STANCES = ("for", "against")
 
 
 class QuestionnaireError(Exception):
@@ -383,7 +388,7 @@ def _facts(p: Problems, raw: _Node, questions: Mapping[str, Question]) -> list[F
     return facts
 
 
-def _rules(p: Problems, raw: _Node, scope: Scope) -> list[Rule]:
+def _rules(p: Problems, raw: _Node, scope: Scope, facts: list[Fact]) -> list[Rule]:
     """Return the recommendations and warnings, validating their conditions."""
     rules: list[Rule] = []
     for kind, key in (("recommendation", "recommendations"), ("warning", "warnings")):
@@ -399,7 +404,9 @@ def _rules(p: Problems, raw: _Node, scope: Scope) -> list[Rule]:
                 )
             parser = ConditionParser(p, scope, f"règle «\u00a0{rid}\u00a0»", node.line)
             escalate = node.get("escalate_when")
-            _check_placeholders(p, node, rid, scope.questions)
+            when = parser.parse(node.get("when"))
+            fragments = _fragments(p, node, rid, parser)
+            _check_placeholders(p, node, rid, scope.questions, when, fragments, facts)
             rules.append(
                 Rule(
                     id=rid,
@@ -408,26 +415,138 @@ def _rules(p: Problems, raw: _Node, scope: Scope) -> list[Rule]:
                     text=_req_text(p, node, "text"),
                     source=_req_text(p, node, "source"),
                     priority=priority,
-                    when=parser.parse(node.get("when")),
+                    when=when,
                     escalate_when=parser.parse(escalate) if escalate else None,
+                    excludes=tuple(str(x) for x in node.get("excludes") or []),
+                    stance=_stance(p, node, rid),
+                    fragments=fragments,
+                    line=node.line,
                 )
             )
+    _check_excludes(p, rules)
     return rules
 
 
-def _check_placeholders(
-    p: Problems, node: _Node, rid: str, questions: Mapping[str, Question]
+def _stance(p: Problems, node: _Node, rid: str) -> dict[str, str]:
+    """Return a rule's stances (topic: for or against), recording other values."""
+    stance = {}
+    for topic, value in (node.get("stance") or {}).items():
+        if value not in STANCES:
+            p.add(
+                node,
+                f"règle «\u00a0{rid}\u00a0»\u00a0: stance «\u00a0{topic}\u00a0» "
+                "vaut for ou against",
+            )
+        stance[str(topic)] = str(value)
+    return stance
+
+
+def _fragments(p: Problems, node: _Node, rid: str, parser: ConditionParser) -> dict[str, Fragment]:
+    """Return a rule's conditional text fragments, each with its condition and texts."""
+    fragments = {}
+    for name, fnode in (node.get("fragments") or {}).items():
+        if not isinstance(fnode, dict):
+            p.add(node, f"règle «\u00a0{rid}\u00a0»\u00a0: fragment «\u00a0{name}\u00a0» invalide")
+            continue
+        for lang in LANGS:
+            text = str((fnode.get("text") or {}).get(lang) or "")
+            inner = {n for _, n, _, _ in string.Formatter().parse(text) if n}
+            if inner & set((node.get("fragments") or {}).keys()):
+                p.add(
+                    fnode,
+                    f"règle «\u00a0{rid}\u00a0»\u00a0: le fragment «\u00a0{name}\u00a0» "
+                    "ne peut pas contenir de fragment",
+                )
+        fragments[str(name)] = Fragment(
+            parser.parse(fnode.get("when")), _req_text(p, fnode, "text")
+        )
+    return fragments
+
+
+def _check_excludes(p: Problems, rules: list[Rule]) -> None:
+    """Record exclusions naming unknown rules, and pairs that exclude each other."""
+    ids = {r.id for r in rules}
+    for rule in rules:
+        for other in rule.excludes:
+            if other not in ids or other == rule.id:
+                p.add(
+                    rule.line,
+                    f"règle «\u00a0{rule.id}\u00a0»\u00a0: exclut une règle inconnue "
+                    f"«\u00a0{other}\u00a0»",
+                )
+            elif rule.id in next(r for r in rules if r.id == other).excludes:
+                p.add(
+                    rule.line,
+                    f"règles «\u00a0{rule.id}\u00a0» et «\u00a0{other}\u00a0» "
+                    "s'excluent l'une l'autre",
+                )
+
+
+def required_leaves(cond: Condition) -> list[Condition]:
+    """Return the leaves that must hold whenever the condition holds (reached through « all »)."""
+    if cond.op == "all":
+        return [leaf for child in cond.children for leaf in required_leaves(child)]
+    if cond.op in ("answer", "fact", "score", "dominant"):
+        return [cond]
+    return []
+
+
+def _backs(leaf: Condition, name: str, spec: str, facts: list[Fact]) -> bool:
+    """Return whether a leaf that holds guarantees what placeholder {name:spec} says."""
+    if name in PARTNER_LISTS:
+        return leaf.op == "fact" and leaf.target == PARTNER_LISTS[name] and (leaf.gte or 0) > 0
+    if leaf.op == "fact":
+        fact = next((f for f in facts if f.id == leaf.target), None)
+        return not spec and fact is not None and fact.from_question == name
+    if leaf.op != "answer" or leaf.target != name or leaf.negate or leaf.is_ is False:
+        return False
+    return not spec or (bool(leaf.codes) and set(leaf.codes) <= set(spec.split(",")))
+
+
+def _check_placeholders(  # noqa: PLR0913 - the rule's parts a placeholder may rest on
+    p: Problems,
+    node: _Node,
+    rid: str,
+    questions: Mapping[str, Question],
+    when: Condition,
+    fragments: Mapping[str, Fragment],
+    facts: list[Fact],
 ) -> None:
-    """Record {placeholders} in a rule's texts that name nothing the engine can fill."""
-    known = set(questions) | set(PARTNER_LISTS)
-    for lang in LANGS:
-        text = (node.get("text") or {}).get(lang) or ""
-        for _, name, _, _ in string.Formatter().parse(str(text)):
-            if name is not None and name not in known:
+    """Record {placeholders} that name nothing the engine can fill, or that no condition backs.
+
+    A placeholder about the respondent must rest on a leaf of the condition that always holds
+    when the rule (or its fragment) fires: texts say only what the answers say.
+    """
+    known = set(questions) | set(PARTNER_LISTS) | set(fragments)
+    texts = [((node.get("text") or {}).get(lang) or "", lang, when) for lang in LANGS]
+    for fname, fragment in fragments.items():
+        fnode = (node.get("fragments") or {}).get(fname) or {}
+        both = Condition(op="all", children=(when, fragment.when))
+        texts += [((fnode.get("text") or {}).get(lang) or "", lang, both) for lang in LANGS]
+    for text, lang, cond in texts:
+        for _, name, spec, _ in string.Formatter().parse(str(text)):
+            if name is None:
+                continue
+            where = f"règle «\u00a0{rid}\u00a0»\u00a0: champ «\u00a0{{{name}}}\u00a0» ({lang})"
+            if name not in known:
                 p.add(
                     text,
                     f"règle «\u00a0{rid}\u00a0»\u00a0: champ inconnu "
                     f"«\u00a0{{{name}}}\u00a0» ({lang})",
+                )
+            elif (
+                name in questions
+                and spec
+                and any(questions[name].option(c) is None for c in spec.split(","))
+            ):
+                p.add(text, f"{where}\u00a0: code inconnu dans «\u00a0{spec}\u00a0»")
+            elif name not in fragments and not any(
+                _backs(leaf, name, spec or "", facts) for leaf in required_leaves(cond)
+            ):
+                p.add(
+                    text,
+                    f"{where} n'est garanti par aucune condition de la règle "
+                    "(un texte ne dit que ce que disent les réponses)",
                 )
 
 
@@ -487,6 +606,88 @@ def _check_satisfiable(p: Problems, q: Questionnaire) -> None:
             )
 
 
+def _abroad_only(sections: list[Section]) -> list[Section]:
+    """Return the sections with their country questions refusing France and its territories."""
+    return [
+        replace(
+            s,
+            questions=tuple(
+                replace(qu, abroad_only=True) if qu.type == "country_multi" else qu
+                for qu in s.questions
+            ),
+        )
+        for s in sections
+    ]
+
+
+def _check_neutral_absence(p: Problems, sections: list[Section]) -> None:
+    """Record « none » answers that add points: an absence is evidence of nothing (strict)."""
+    for question in (qu for s in sections for qu in s.questions):
+        for option in question.options:
+            if (option.code == "none" or option.exclusive) and option.weights:
+                p.add(
+                    question.line,
+                    f"«\u00a0{question.id}\u00a0»\u00a0: la réponse «\u00a0{option.code}\u00a0» "
+                    "ajoute des points, or une absence n'est la preuve de rien",
+                )
+        for group in ("none", "unknown"):
+            if question.partner_weights.get(group):
+                p.add(
+                    question.line,
+                    f"«\u00a0{question.id}\u00a0»\u00a0: partner_weights «\u00a0{group}\u00a0» "
+                    "ajoute des points, or une absence n'est la preuve de rien",
+                )
+
+
+def random_answers(q: Questionnaire, rng: random.Random) -> dict[str, Any]:
+    """Return a random answer set over the whole questionnaire, repeat items included."""
+    answers: dict[str, Any] = {}
+    for section in q.sections:
+        if section.repeat is None:
+            for question in section.questions:
+                answers[question.id] = question.kind.sample(question, rng)
+            continue
+        count = rng.randint(section.repeat.min, min(section.repeat.max, 3))
+        answers[section.id] = [
+            {qu.id: qu.kind.sample(qu, rng) for qu in section.questions} for _ in range(count)
+        ]
+    return answers
+
+
+def conflicting_pairs(q: Questionnaire) -> list[tuple[Rule, Rule]]:
+    """Return the pairs of rules with opposite stances on a topic that exclude neither other."""
+    pairs = []
+    for a, b in itertools.combinations(q.rules, 2):
+        opposed = any(b.stance.get(t) not in (None, v) for t, v in a.stance.items())
+        if opposed and a.id not in b.excludes and b.id not in a.excludes:
+            pairs.append((a, b))
+    return pairs
+
+
+def _check_conflicts(p: Problems, q: Questionnaire) -> None:
+    """Record contradictory rules that random answer sets make fire together, undeclared."""
+    from app.core.recommend import env_of_result
+    from app.core.relevance import prune
+    from app.core.scoring import score
+
+    pairs = conflicting_pairs(q)
+    if not pairs:
+        return
+    rng = random.Random(0)  # noqa: S311 - reproducible sampling, not security
+    found: set[tuple[str, str]] = set()
+    for _ in range(CONFLICT_SAMPLES):
+        answers = prune(q, random_answers(q, rng))
+        env = env_of_result(q, answers, score(q, answers, with_tip=False))
+        for a, b in pairs:
+            if (a.id, b.id) not in found and holds(a.when, env) and holds(b.when, env):
+                found.add((a.id, b.id))
+                p.add(
+                    b.line,
+                    f"les règles «\u00a0{a.id}\u00a0» et «\u00a0{b.id}\u00a0» se contredisent "
+                    "et peuvent être montrées ensemble\u00a0: déclarez «\u00a0excludes\u00a0»",
+                )
+
+
 # --- The whole folder -------------------------------------------------------------------------
 
 
@@ -525,7 +726,12 @@ def check_folder(folder: Path) -> tuple[Questionnaire, list[str]]:
     constraints = _constraints(p, raw, scope)
     scope = replace(scope, questions={qu.id: qu for s in sections for qu in s.questions})
     rules_raw = _read_yaml(folder / "rules.yaml", p)
-    rules = _rules(p, rules_raw, scope) if questions else []
+    rules = _rules(p, rules_raw, scope, facts) if questions else []
+    strict = raw.get("reasoning") == "strict"
+    if strict:
+        sections = _abroad_only(sections)
+        p.file = folder / "questionnaire.yaml"
+        _check_neutral_absence(p, sections)
     questionnaire = Questionnaire(
         version=version,
         title=_req_text(p, raw, "title"),
@@ -537,10 +743,13 @@ def check_folder(folder: Path) -> tuple[Questionnaire, list[str]]:
         rules=tuple(rules),
         value_labels=value_labels,
         constraints=tuple(constraints),
+        strict=strict,
     )
     if not p.found:
         p.file = folder / "questionnaire.yaml"
         _check_satisfiable(p, questionnaire)
+        p.file = folder / "rules.yaml"
+        _check_conflicts(p, questionnaire)
     return questionnaire, p.found
 
 

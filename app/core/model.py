@@ -111,6 +111,8 @@ class Question:
     repeat: str | None = None
     # Skip logic of the question or of its section: the question may be left out of scoring.
     conditional: bool = False
+    # Country questions of a strict questionnaire: France and its overseas territories refused.
+    abroad_only: bool = False
     line: int = 0
 
     @property
@@ -159,8 +161,20 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Fragment:
+    """A conditional piece of a rule's text: shown, as ``{name}``, only when ``when`` holds."""
+
+    when: Condition
+    text: Text
+
+
+@dataclass(frozen=True)
 class Rule:
-    """A recommendation or a warning, the condition that triggers it and its source."""
+    """A recommendation or a warning, the condition that triggers it and its source.
+
+    ``excludes`` names rules it is never shown with (this one wins); ``stance`` maps a topic to
+    ``for`` or ``against``, so that the check finds contradictory rules that can fire together.
+    """
 
     id: str
     kind: Literal["recommendation", "warning"]
@@ -170,6 +184,10 @@ class Rule:
     priority: str
     when: Condition
     escalate_when: Condition | None
+    excludes: tuple[str, ...] = ()
+    stance: Mapping[str, str] = field(default_factory=dict)
+    fragments: Mapping[str, Fragment] = field(default_factory=dict)
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -213,6 +231,10 @@ class Questionnaire:
     rules: tuple[Rule, ...]
     value_labels: Mapping[str, Text]
     constraints: tuple[Constraint, ...] = ()
+    # Strict reasoning (``reasoning: strict``): an absent or « none » answer weighs nothing,
+    # negated conditions are worded as such, partner countries are foreign countries only and
+    # partner lists are written with their French article.
+    strict: bool = False
 
     @property
     def questions(self) -> dict[str, Question]:

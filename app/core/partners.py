@@ -27,6 +27,16 @@ INCOME_GROUPS: tuple[str, ...] = ("low", "lower_middle", "upper_middle", "high",
 _DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 _INCOME_CSV = _DATA_DIR / "country_income_groups.csv"
 _REGIONS_CSV = _DATA_DIR / "fr_regions.csv"
+_LDC_CSV = _DATA_DIR / "least_developed_countries.csv"
+_NAMES_FR_CSV = _DATA_DIR / "country_names_fr.csv"
+
+# France and its overseas collectivities and territories: a cooperation partner is abroad.
+FRENCH_TERRITORIES: frozenset[str] = frozenset(
+    ("FR", "RE", "GP", "MQ", "GF", "YT", "PM", "BL", "MF", "WF", "PF", "NC", "TF")
+)
+# French articles and prepositions the names file may use.
+_ARTICLES = ("le", "la", "l'", "les", "")
+_PREPOSITIONS = ("au", "en", "aux", "à")
 
 # Kosovo: user-assigned code, not in ISO 3166-1, but on the World Bank list.
 _KOSOVO_CODE = "XK"
@@ -217,6 +227,80 @@ def regions() -> list[Region]:
 def region(code: str) -> Region | None:
     """Return the region with this 2-character INSEE code ("01", "84"), else None."""
     return _regions_by_code().get(code)
+
+
+@cache
+def _ldc_codes() -> frozenset[str]:
+    """Return the ISO alpha-2 codes of the UN least-developed countries (shipped list)."""
+    return frozenset(row["iso2"] for row in _csv_rows(_LDC_CSV, ("iso2", "iso3", "name_en")))
+
+
+def is_ldc(country: Country) -> bool:
+    """Return whether the country is on the UN list of least-developed countries."""
+    return country.code in _ldc_codes()
+
+
+def is_french_territory(code: str) -> bool:
+    """Return whether a code names France or one of its overseas territories (not a partner)."""
+    return code.upper() in FRENCH_TERRITORIES
+
+
+@dataclass(frozen=True)
+class FrenchName:
+    """A country's name in a French sentence: with its article, and after « à »."""
+
+    name: str
+    article: str
+    preposition: str
+
+    @property
+    def definite(self) -> str:
+        """Return « le Burkina Faso », « l'Équateur », « les Comores », « Haïti »."""
+        if not self.article:
+            return self.name
+        return (
+            f"{self.article}{self.name}" if self.article == "l'" else f"{self.article} {self.name}"
+        )
+
+    @property
+    def locative(self) -> str:
+        """Return « au Mali », « aux Comores », « en Haïti », « à Cuba », « à la Barbade »."""
+        if self.preposition == "à":
+            return f"à {self.definite}"
+        return f"{self.preposition} {self.name}"
+
+
+@cache
+def _french_names() -> dict[str, FrenchName]:
+    """Load the French names with their article and preposition, checking each value."""
+    names = {}
+    for row in _csv_rows(_NAMES_FR_CSV, ("iso2", "name", "article", "preposition")):
+        if row["article"] not in _ARTICLES or row["preposition"] not in _PREPOSITIONS:
+            raise ValueError(f"{row['iso2']}: invalid article or preposition")
+        names[row["iso2"]] = FrenchName(row["name"], row["article"], row["preposition"])
+    return names
+
+
+def french_name(country: Country) -> FrenchName:
+    """Return the country's French name with its article (the plain name when not listed)."""
+    return _french_names().get(country.code) or FrenchName(country.name_fr, "", "à")
+
+
+def in_sentence(countries: Sequence[Country], lang: str) -> str:
+    """Return « le Burkina Faso et le Mali » (English: « Burkina Faso and Mali »)."""
+    words = [c.name_en if _lang(lang) == "en" else french_name(c).definite for c in countries]
+    if len(words) < 2:
+        return "".join(words)
+    joiner = " and " if _lang(lang) == "en" else " et "
+    return ", ".join(words[:-1]) + joiner + words[-1]
+
+
+@cache
+def classification_year() -> str:
+    """Return the World Bank fiscal year of the shipped classification (« FY2026 »)."""
+    header = ("iso2", "iso3", "name_en", "income_group", "oecd_member", "source_fy")
+    years = {row["source_fy"] for row in _csv_rows(_INCOME_CSV, header)}
+    return ", ".join(sorted(years))
 
 
 def income_label(group: str, lang: str) -> str:

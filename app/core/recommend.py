@@ -1,17 +1,22 @@
 """Turn a result and its answers into recommendations and warnings that say why (pure module).
 
 Rules come from ``questions/<version>/rules.yaml``. Each fired rule carries ``because``: the
-respondent's answers (and derived facts) that made its condition true, in words.
+respondent's answers (and derived facts) that made its condition true, in words, each once. A
+text's ``{placeholder}`` names an answer (``{goals:solidarity,youth_employability}`` keeps only
+those codes), a partner list, or one of the rule's ``fragments``, written only when its own
+condition holds. A fired rule hides the rules it ``excludes``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.core import partners as partners_data
 from app.core.conditions import Env, Explainer, holds
 from app.core.facts import PARTNER_LISTS, in_partner_fact
 from app.core.model import PRIORITIES, Answers, Questionnaire, Rule
 from app.core.scoring import Result
+from app.core.types import mid_sentence
 
 
 @dataclass(frozen=True)
@@ -27,20 +32,43 @@ class Recommendation:
     because: tuple[str, ...]
 
 
-class _Placeholders(dict[str, str]):
-    """Fills a rule text's {placeholders} on demand: a question's answer or a partner list."""
+class _Answer:
+    """An answer placeholder: formats as the answer's labels, ``:a,b`` keeping those codes."""
 
-    def __init__(self, explainer: Explainer) -> None:
+    def __init__(self, explainer: Explainer, qid: str) -> None:
+        self.explainer = explainer
+        self.qid = qid
+
+    def __format__(self, spec: str) -> str:
+        only = tuple(c for c in spec.split(",") if c) if spec else ()
+        text = self.explainer.answer_label(self.qid, only)
+        if not self.explainer.q.strict:
+            return text
+        return ", ".join(mid_sentence(part) for part in text.split(", "))
+
+
+class _Placeholders(dict[str, object]):
+    """Fills a rule text's {placeholders} on demand: an answer, a partner list or a fragment."""
+
+    def __init__(self, explainer: Explainer, rule: Rule) -> None:
         super().__init__()
         self.explainer = explainer
+        self.rule = rule
 
-    def __missing__(self, name: str) -> str:
+    def __missing__(self, name: str) -> object:
+        lang = self.explainer.lang
+        fragment = self.rule.fragments.get(name)
+        if fragment is not None:
+            if not holds(fragment.when, self.explainer.env):
+                return ""
+            return fragment.text.get(lang).format_map(self)
         fact = PARTNER_LISTS.get(name)
         if fact is None:
-            return self.explainer.answer_label(name)
-        lang = self.explainer.lang
-        partners = self.explainer.env.partners
-        return ", ".join(c.name(lang) for c in partners if in_partner_fact(fact, c))
+            return _Answer(self.explainer, name)
+        listed = [c for c in self.explainer.env.partners if in_partner_fact(fact, c)]
+        if self.explainer.q.strict:
+            return partners_data.in_sentence(listed, lang)
+        return ", ".join(c.name(lang) for c in listed)
 
 
 def env_of_result(questionnaire: Questionnaire, answers: Answers, result: Result) -> Env:
@@ -67,10 +95,17 @@ def _fire(rule: Rule, explainer: Explainer) -> Recommendation:
         kind=rule.kind,
         priority=priority,
         title=rule.title.get(explainer.lang),
-        text=rule.text.get(explainer.lang).format_map(_Placeholders(explainer)),
+        text=rule.text.get(explainer.lang).format_map(_Placeholders(explainer, rule)),
         source=rule.source.get(explainer.lang),
         because=tuple(because),
     )
+
+
+def fired_rules(questionnaire: Questionnaire, env: Env) -> list[Rule]:
+    """Return the rules whose condition holds, without those a fired rule excludes."""
+    fired = [rule for rule in questionnaire.rules if holds(rule.when, env)]
+    hidden = {rid for rule in fired for rid in rule.excludes}
+    return [rule for rule in fired if rule.id not in hidden]
 
 
 def recommend(
@@ -79,5 +114,5 @@ def recommend(
     """Return the fired recommendations and warnings, by priority then questionnaire order."""
     env = env_of_result(questionnaire, answers, result)
     explainer = Explainer(env, lang)
-    fired = [_fire(rule, explainer) for rule in questionnaire.rules if holds(rule.when, env)]
+    fired = [_fire(rule, explainer) for rule in fired_rules(questionnaire, env)]
     return sorted(fired, key=lambda r: PRIORITIES.index(r.priority))

@@ -133,6 +133,8 @@ class Report:
     descriptions: dict[str, str]
     contributions: dict[str, list[ContributionRow]] = field(default_factory=dict)
     tip: TipRow | None = None
+    # The World Bank classification the partners were classified with (strict questionnaires).
+    classification_year: str = ""
 
     def columns(self) -> dict[str, float]:
         """Return each dimension's score by its database column (``score_…``, ``logic_…``)."""
@@ -159,7 +161,7 @@ class Report:
                 dim: [asdict(c) for c in items] for dim, items in self.contributions.items()
             },
             "tip": self.tip.to_payload() if self.tip else None,
-        }
+        } | ({"classification_year": self.classification_year} if self.classification_year else {})
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Report:
@@ -182,6 +184,7 @@ class Report:
                 for dim, items in (data.get("contributions") or {}).items()
             },
             tip=TipRow.from_payload(tip) if tip else None,
+            classification_year=str(data.get("classification_year", "")),
         )
 
 
@@ -266,6 +269,7 @@ def build(
         descriptions={d.id: d.description.get(lang) for d in questionnaire.dimensions},
         contributions=_contributions(questionnaire, result, lang),
         tip=_tip(questionnaire, result, lang),
+        classification_year=partners.classification_year() if questionnaire.strict else "",
     )
 
 

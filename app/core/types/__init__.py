@@ -52,6 +52,13 @@ class SummaryRow:
     count: int
 
 
+def mid_sentence(label: str) -> str:
+    """Return a label as it reads inside a sentence: « Commune » → « commune », « CCI » kept."""
+    if label[1:2].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
 class QuestionType:
     """The behaviour shared by every question type; subclasses override what differs."""
 
@@ -144,7 +151,7 @@ class QuestionType:
     ) -> list[str]:
         """Return the labels of an answer as a reason says them (lower-case start in French)."""
         labels = self.labels(question, codes, lang)
-        return [label[:1].lower() + label[1:] if lang == "fr" else label for label in labels]
+        return [mid_sentence(label) if lang == "fr" else label for label in labels]
 
     def describe(self, question: Question, lang: str) -> dict[str, Any]:
         """Return what the API says of the question beyond id, type, label and required."""

@@ -22,6 +22,21 @@ UNKNOWN_COUNTRY = Text(
     "Unknown country: “{code}” (an ISO 3166-1 two-letter code is expected).",
 )
 
+FRENCH_TERRITORY = Text(
+    "«\u00a0{code}\u00a0» désigne la France ou une collectivité française d'outre-mer, qui ne peut "
+    "pas être un pays partenaire\u00a0: indiquez le pays étranger où se trouve votre partenaire.",
+    "“{code}” is France or a French overseas territory, which cannot be a partner country: give "
+    "the foreign country of your partner.",
+)
+
+
+def check_country(question: Question, code: str, lang: str) -> None:
+    """Raise ValueError for an unknown code, or a French one where partners are abroad only."""
+    if partners.country(code) is None:
+        raise ValueError(UNKNOWN_COUNTRY.get(lang).format(code=code[:40]))
+    if question.abroad_only and partners.is_french_territory(code):
+        raise ValueError(FRENCH_TERRITORY.get(lang).format(code=code))
+
 
 def country_label(country: Country, lang: str) -> str:
     """Return « Maroc — revenu intermédiaire (tranche inférieure) », OECD membership added."""
@@ -56,8 +71,7 @@ class CountryMultiType(QuestionType):
         """Return the list of country codes, or raise ValueError."""
         codes = clean_codes(question, value, lang)
         for code in codes:
-            if partners.country(code) is None:
-                raise ValueError(UNKNOWN_COUNTRY.get(lang).format(code=code[:40]))
+            check_country(question, code, lang)
         return codes
 
     def countries(self, question: Question, value: AnswerValue | None) -> list[Country]:
@@ -95,7 +109,11 @@ class CountryMultiType(QuestionType):
 
     def sample(self, question: Question, rng: random.Random) -> AnswerValue:
         """Return up to six random countries."""
-        codes = [c.code for c in partners.countries()]
+        codes = [
+            c.code
+            for c in partners.countries()
+            if not (question.abroad_only and partners.is_french_territory(c.code))
+        ]
         return rng.sample(codes, rng.randint(0, min(question.max_choices or 6, 6)))
 
     def labels(self, question: Question, codes: Iterable[str], lang: str) -> list[str]:
@@ -110,7 +128,11 @@ class CountryMultiType(QuestionType):
 
     def options_json(self, question: Question, lang: str) -> list[dict[str, str]]:
         """Return every country as an option."""
-        return [{"code": c.code, "label": c.name(lang)} for c in partners.countries(lang)]
+        return [
+            {"code": c.code, "label": c.name(lang)}
+            for c in partners.countries(lang)
+            if not (question.abroad_only and partners.is_french_territory(c.code))
+        ]
 
     def summary(
         self, question: Question, values: Iterable[AnswerValue | None], lang: str
@@ -135,6 +157,7 @@ class CountryMultiType(QuestionType):
                 },
             )
             for c in partners.countries(lang)
+            if not (question.abroad_only and partners.is_french_territory(c.code))
         ]
         return SelectMultipleField(question.label.get(lang), choices=choices, validate_choice=False)
 
