@@ -228,3 +228,34 @@ class StatsCell(Base):
     value: Mapped[str] = mapped_column(String(40), primary_key=True)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
     snapshot: Mapped[StatsSnapshot] = relationship(back_populates="cells")
+
+
+class PlanAction(Base):
+    """One action of a diagnostic's action plan, reached only through its private link.
+
+    Roles, never names: the pilote and the élu référent are role ids of the plan's catalogue
+    (app/data/action_plan.yaml), as are the status and the instruments. An action either comes
+    from a recommendation (``recommendation_id`` and its title when it was kept) or was added by
+    the officer. Deleting the diagnostic deletes its plan (the foreign key cascades); no
+    aggregate, export or statistic reads this table.
+    """
+
+    __tablename__ = "plan_action"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    diagnostic_id: Mapped[int] = mapped_column(
+        ForeignKey("diagnostic.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    recommendation_id: Mapped[str | None] = mapped_column(String(40))
+    recommendation_title: Mapped[str | None] = mapped_column(String(200))
+    pilot: Mapped[str | None] = mapped_column(String(32))
+    elected: Mapped[str | None] = mapped_column(String(32))
+    start_quarter: Mapped[str | None] = mapped_column(String(7))  # "2027-T1"
+    end_quarter: Mapped[str | None] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(16), default="to_start")
+    instruments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

@@ -111,6 +111,8 @@ class Question:
     repeat: str | None = None
     # Skip logic of the question or of its section: the question may be left out of scoring.
     conditional: bool = False
+    # A perception question (goals, ROI demand, awareness…): others in the team may answer it too.
+    perception: bool = False
     line: int = 0
 
     @property

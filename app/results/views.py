@@ -29,6 +29,8 @@ from app.core.report import Report
 from app.db import get_session
 from app.i18n import current_lang
 from app.models import Diagnostic, Result
+from app.plan import exports as plan_exports
+from app.plan import store as plan_store
 from app.results import brief, downloads, peers, svg
 from app.stats import web
 from app.stats.release import IMPRECISE
@@ -200,6 +202,9 @@ def _page_context(token: str, diagnostic: Diagnostic, result: Result) -> dict[st
         "proposed_actions": brief.proposed_actions(top),
         "score_text": score_text,
         "plural_count": plural_count,
+        "plan_rows": [
+            plan_exports.row(a, lang) for a in plan_store.actions(get_session(), diagnostic)
+        ],
         **chart_context(report),
     }
 

@@ -1,0 +1,54 @@
+"""plan_action: the actions of a diagnostic's plan, deleted with it
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-02 01:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Create the plan_action table (one row per action, cascading from its diagnostic)."""
+    op.create_table(
+        "plan_action",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("diagnostic_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("recommendation_id", sa.String(length=40), nullable=True),
+        sa.Column("recommendation_title", sa.String(length=200), nullable=True),
+        sa.Column("pilot", sa.String(length=32), nullable=True),
+        sa.Column("elected", sa.String(length=32), nullable=True),
+        sa.Column("start_quarter", sa.String(length=7), nullable=True),
+        sa.Column("end_quarter", sa.String(length=7), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("instruments", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["diagnostic_id"],
+            ["diagnostic.id"],
+            name=op.f("fk_plan_action_diagnostic_id_diagnostic"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_action")),
+    )
+    with op.batch_alter_table("plan_action", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_plan_action_diagnostic_id"), ["diagnostic_id"], unique=False
+        )
+
+
+def downgrade() -> None:
+    """Drop the plan_action table."""
+    with op.batch_alter_table("plan_action", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_plan_action_diagnostic_id"))
+    op.drop_table("plan_action")
