@@ -259,3 +259,25 @@ class PlanAction(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+class DiagnosticLink(Base):
+    """A diagnostic started again from an earlier one (« Refaire le diagnostic »).
+
+    The link points backwards only: the newer diagnostic's private link shows the progress since
+    the earlier ones, the earlier link shows nothing of the newer. Deleting the newer diagnostic
+    deletes this row and leaves the earlier one whole; deleting the earlier one empties
+    ``previous_id`` (the newer then no longer shows it). ``dropped`` lists the answers (question
+    ids) that could not be carried over to the newer questionnaire version.
+    """
+
+    __tablename__ = "diagnostic_link"
+
+    diagnostic_id: Mapped[int] = mapped_column(
+        ForeignKey("diagnostic.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    previous_id: Mapped[int | None] = mapped_column(
+        ForeignKey("diagnostic.id", ondelete="SET NULL"), index=True
+    )
+    dropped: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from app import services
 from app.db import get_session
 from app.i18n import current_lang
 from app.models import Diagnostic, PlanAction, Result
@@ -158,3 +159,35 @@ def download_ics(token: str) -> Response:
         request.host.split(":")[0] or "localhost",
     )
     return _attachment(body, "text/calendar; charset=utf-8", "ics")
+
+
+@bp.post("/<token>/refaire")
+def redo(token: str) -> ResponseReturnValue:
+    """Start a new diagnostic pre-filled from this one; say which answers could not follow."""
+    diagnostic, _result = results._completed(token)
+    session = get_session()
+    previous_questions = services.questionnaire_of(diagnostic).questions
+    new, new_token, dropped = services.redo(session, diagnostic)
+    flash(
+        _(
+            "Un nouveau diagnostic commence, pré-rempli avec vos réponses. Il a son propre lien "
+            "privé\u00a0: gardez l'adresse de ses pages. Le diagnostic précédent reste tel quel."
+        ),
+        "success",
+    )
+    if dropped:
+        lang = current_lang()
+        names = [
+            previous_questions[qid].short.get(lang) if qid in previous_questions else qid
+            for qid in dropped
+        ]
+        flash(
+            _(
+                "Ces réponses n'ont pas pu être reprises, car le questionnaire a changé\u00a0: "
+                "%(names)s. Répondez-y à nouveau.",
+                names=", ".join(str(n) for n in names),
+            ),
+            "warning",
+        )
+    first = services.questionnaire_of(new).sections[0].id
+    return redirect(url_for("survey.step", token=new_token, section_id=first))

@@ -30,6 +30,7 @@ from app.db import get_session
 from app.i18n import current_lang
 from app.models import Diagnostic, Result
 from app.plan import exports as plan_exports
+from app.plan import progress as plan_progress
 from app.plan import store as plan_store
 from app.results import brief, downloads, peers, svg
 from app.stats import web
@@ -213,7 +214,10 @@ def _page_context(token: str, diagnostic: Diagnostic, result: Result) -> dict[st
 def show(token: str) -> str:
     """Render the stored result: the synthesis first, then partners, recommendations, details."""
     diagnostic, result = _completed(token)
-    return render_template("results/show.html", **_page_context(token, diagnostic, result))
+    progress = plan_progress.context(get_session(), diagnostic, result, current_lang(), score_text)
+    return render_template(
+        "results/show.html", progress=progress, **_page_context(token, diagnostic, result)
+    )
 
 
 @bp.get("/<token>/synthese.pdf")

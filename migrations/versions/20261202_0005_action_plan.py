@@ -1,4 +1,4 @@
-"""plan_action: the actions of a diagnostic's plan, deleted with it
+"""plan_action and diagnostic_link: a diagnostic's action plan, and the diagnostic it redoes
 
 Revision ID: 0005
 Revises: 0004
@@ -17,7 +17,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create the plan_action table (one row per action, cascading from its diagnostic)."""
+    """Create plan_action (cascading from its diagnostic) and diagnostic_link (backwards link)."""
     op.create_table(
         "plan_action",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -46,9 +46,37 @@ def upgrade() -> None:
             batch_op.f("ix_plan_action_diagnostic_id"), ["diagnostic_id"], unique=False
         )
 
+    op.create_table(
+        "diagnostic_link",
+        sa.Column("diagnostic_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("previous_id", sa.Integer(), nullable=True),
+        sa.Column("dropped", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["diagnostic_id"],
+            ["diagnostic.id"],
+            name=op.f("fk_diagnostic_link_diagnostic_id_diagnostic"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["previous_id"],
+            ["diagnostic.id"],
+            name=op.f("fk_diagnostic_link_previous_id_diagnostic"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("diagnostic_id", name=op.f("pk_diagnostic_link")),
+    )
+    with op.batch_alter_table("diagnostic_link", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_diagnostic_link_previous_id"), ["previous_id"], unique=False
+        )
+
 
 def downgrade() -> None:
-    """Drop the plan_action table."""
+    """Drop the diagnostic_link and plan_action tables."""
+    with op.batch_alter_table("diagnostic_link", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_diagnostic_link_previous_id"))
+    op.drop_table("diagnostic_link")
     with op.batch_alter_table("plan_action", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_plan_action_diagnostic_id"))
     op.drop_table("plan_action")

@@ -14,6 +14,7 @@ from pathlib import Path
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import assert_charts_drawn
 from tests.browser.test_accessibility import assert_page_structure
 
 Check = Callable[[Page], None]
@@ -127,4 +128,30 @@ def test_the_plan_pages_in_english(
     expect(page.get_by_label("Lead (a role, not a name)")).to_be_visible()
     page.get_by_role("button", name="Save the action").click()
     expect(page.locator("#error-summary")).to_contain_text("Give the action's title.")
+    _check(page, assert_accessible)
+
+
+def test_a_rediagnosis_is_prefilled_and_draws_the_progress(
+    page: Page, completed_token: str, assert_accessible: Check
+) -> None:
+    page.goto(f"/resultat/{completed_token}")
+    page.get_by_role("button", name="Refaire le diagnostic").click()
+    expect(page).to_have_url(re.compile(r"/diagnostic/[A-Za-z0-9_-]{40,}/etape/profile$"))
+    assert completed_token not in page.url
+    expect(page.get_by_role("status")).to_contain_text("pré-rempli avec vos réponses")
+    expect(page.locator("input[name='collectivity_type'][value='commune']")).to_be_checked()
+    while page.locator("button[name='nav'][value='next']").count():
+        if page.locator("input[name='elected_awareness']").count():
+            page.locator("input[name='elected_awareness'][value='4']").check()
+        page.locator("button[name='nav'][value='next']").click()
+    page.locator("button[name='nav'][value='finish']").click()
+    expect(page).to_have_url(re.compile(r"/resultat/[A-Za-z0-9_-]{40,}$"))
+    section = page.locator("#progres")
+    expect(section.get_by_role("heading", level=2)).to_have_text(
+        "Vos progrès depuis vos diagnostics précédents"
+    )
+    assert_charts_drawn(page, minimum=3)
+    progress = section.locator(".chart-figure__table tbody tr")
+    expect(progress).to_have_count(2)
+    expect(section).to_contain_text("sensibilisation des élus")
     _check(page, assert_accessible)
