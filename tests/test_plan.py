@@ -28,7 +28,7 @@ from tests.test_admin_support import admin_app, logged_in, share
 __all__ = ["admin_app"]  # fixture used by the tests below
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-ACTION = {
+ACTION: dict[str, Any] = {
     "title": "Mission économique à Casablanca",
     "pilot": "ri_officer",
     "elected": "vp_economy",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -32,7 +33,7 @@ def _redo(client: FlaskClient, token: str) -> str:
     return match.group(1)
 
 
-def _finish(app: Flask, token: str, **changes: object) -> None:
+def _finish(app: Flask, token: str, **changes: Any) -> None:
     """Change some answers of a diagnostic and complete it."""
     with app.app_context():
         session = get_session()

@@ -139,8 +139,8 @@ def _reading(
         )
     return str(
         _(
-            "«\u00a0%(label)s\u00a0» passe de %(a)s à %(b)s sur 100, avec le même questionnaire\u00a0: "
-            "l'écart vient de vos changements.",
+            "«\u00a0%(label)s\u00a0» passe de %(a)s à %(b)s sur 100, avec le même "
+            "questionnaire\u00a0: l'écart vient de vos changements.",
             label=label,
             a=text(before["scores"][dim]),
             b=text(after["scores"][dim]),
