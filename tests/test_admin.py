@@ -19,7 +19,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.admin import anonymise, charts, demo
+from app import demo
+from app.admin import anonymise, charts
 from app.db import dispose_engines, get_engine, get_session
 from app.stats import release, snapshot
 from tests.factories import EXAMPLE_A, EXAMPLE_B
