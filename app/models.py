@@ -281,3 +281,26 @@ class DiagnosticLink(Base):
     )
     dropped: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Perspective(Base):
+    """A colleague's or partner's view of a diagnostic's perception questions (no account).
+
+    Reached by its own private link, of which only the hash is kept, and tagged with a role;
+    it opens the perception questions of its diagnostic and nothing else. Its answers are seen
+    only through the diagnostic's private link, never by ARRICOD's statistics or exports, and
+    never enter the official result: the officer settles the consolidated answers. Revoking
+    deletes it; deleting the diagnostic deletes it (the foreign key cascades).
+    """
+
+    __tablename__ = "perspective"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    diagnostic_id: Mapped[int] = mapped_column(
+        ForeignKey("diagnostic.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

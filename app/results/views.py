@@ -214,9 +214,14 @@ def _page_context(token: str, diagnostic: Diagnostic, result: Result) -> dict[st
 def show(token: str) -> str:
     """Render the stored result: the synthesis first, then partners, recommendations, details."""
     diagnostic, result = _completed(token)
+    from app.perspectives.views import officer_context  # imports this module
+
     progress = plan_progress.context(get_session(), diagnostic, result, current_lang(), score_text)
     return render_template(
-        "results/show.html", progress=progress, **_page_context(token, diagnostic, result)
+        "results/show.html",
+        progress=progress,
+        **officer_context(diagnostic),
+        **_page_context(token, diagnostic, result),
     )
 
 

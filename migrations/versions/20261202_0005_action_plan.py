@@ -1,4 +1,4 @@
-"""plan_action and diagnostic_link: a diagnostic's action plan, and the diagnostic it redoes
+"""plan_action, diagnostic_link, perspective: a diagnostic's plan, its predecessor, team views
 
 Revision ID: 0005
 Revises: 0004
@@ -17,7 +17,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create plan_action (cascading from its diagnostic) and diagnostic_link (backwards link)."""
+    """Create plan_action, diagnostic_link (backwards link) and perspective (team views)."""
     op.create_table(
         "plan_action",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -72,8 +72,35 @@ def upgrade() -> None:
         )
 
 
+    op.create_table(
+        "perspective",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("diagnostic_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("role", sa.String(length=32), nullable=False),
+        sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["diagnostic_id"],
+            ["diagnostic.id"],
+            name=op.f("fk_perspective_diagnostic_id_diagnostic"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_perspective")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_perspective_token_hash")),
+    )
+    with op.batch_alter_table("perspective", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_perspective_diagnostic_id"), ["diagnostic_id"], unique=False
+        )
+
+
 def downgrade() -> None:
-    """Drop the diagnostic_link and plan_action tables."""
+    """Drop the perspective, diagnostic_link and plan_action tables."""
+    with op.batch_alter_table("perspective", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_perspective_diagnostic_id"))
+    op.drop_table("perspective")
     with op.batch_alter_table("diagnostic_link", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_diagnostic_link_previous_id"))
     op.drop_table("diagnostic_link")
