@@ -71,7 +71,6 @@ def upgrade() -> None:
             batch_op.f("ix_diagnostic_link_previous_id"), ["previous_id"], unique=False
         )
 
-
     op.create_table(
         "perspective",
         sa.Column("id", sa.Integer(), nullable=False),
