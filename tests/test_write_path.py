@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import Engine
 
 from app import create_app, partners, report, services
+from app.core import report as core_report
 from app.db import Base, dispose_engines, get_engine, get_session
 from app.models import Diagnostic, Result, SharedResult
 from config import TestConfig
@@ -163,7 +164,7 @@ def test_a_scoring_failure_while_finishing_stores_nothing_of_the_last_step(
     before = stored(db_app, token)
     assert "goals" not in before.answers
     last_step = {**form_data(LAST, EXAMPLE_A), "share_anonymised": "y"}
-    with mock.patch.object(report, "build_all", side_effect=RuntimeError("scoring failed")):
+    with mock.patch.object(core_report, "build_all", side_effect=RuntimeError("scoring failed")):
         response = post(client, token, LAST, last_step, "finish")
     assert response.status_code == 500
     after = stored(db_app, token)
@@ -274,7 +275,7 @@ def test_scoring_runs_without_holding_the_sqlite_write_lock(tmp_path: Any) -> No
     all_but_last(client, token, EXAMPLE_A)
     other = create_engine(f"sqlite:///{tmp_path / 'lock.sqlite3'}", connect_args={"timeout": 0})
     written: list[int] = []
-    build_all = report.build_all
+    build_all = core_report.build_all
 
     def score_while_another_writes(*args: Any, **kwargs: Any) -> Any:
         with other.begin() as connection:  # "database is locked" at once if the lock is held
@@ -282,7 +283,7 @@ def test_scoring_runs_without_holding_the_sqlite_write_lock(tmp_path: Any) -> No
         return build_all(*args, **kwargs)
 
     try:
-        with mock.patch.object(report, "build_all", side_effect=score_while_another_writes):
+        with mock.patch.object(core_report, "build_all", side_effect=score_while_another_writes):
             response = post(client, token, LAST, form_data(LAST, EXAMPLE_A), "finish")
     finally:
         other.dispose()
