@@ -113,6 +113,7 @@ class Config:
     # hour;200 per day": limits separated by ";", in the syntax of the limits library).
     RATELIMIT_START: str = os.environ.get("RATELIMIT_START", "30 per hour;200 per day")
     RATELIMIT_FINISH: str = os.environ.get("RATELIMIT_FINISH", "30 per hour;200 per day")
+    RATELIMIT_PERSPECTIVE: str = os.environ.get("RATELIMIT_PERSPECTIVE", "20 per hour;60 per day")
     # Failed administrator logins per client address, and per account (the address typed in the
     # form, whichever client sends it).
     LOGIN_RATE_LIMIT: str = os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes")

@@ -37,12 +37,16 @@ def create_app(config: type[Config] | Config = Config, **overrides: Any) -> Flas
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.main import bp as main_bp
+    from app.perspectives.views import bp as perspectives_bp
+    from app.plan.views import bp as plan_bp
     from app.results import bp as results_bp
     from app.survey import bp as survey_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(survey_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(plan_bp)
+    app.register_blueprint(perspectives_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(doctor.bp)

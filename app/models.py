@@ -228,3 +228,79 @@ class StatsCell(Base):
     value: Mapped[str] = mapped_column(String(40), primary_key=True)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
     snapshot: Mapped[StatsSnapshot] = relationship(back_populates="cells")
+
+
+class PlanAction(Base):
+    """One action of a diagnostic's action plan, reached only through its private link.
+
+    Roles, never names: the pilote and the élu référent are role ids of the plan's catalogue
+    (app/data/action_plan.yaml), as are the status and the instruments. An action either comes
+    from a recommendation (``recommendation_id`` and its title when it was kept) or was added by
+    the officer. Deleting the diagnostic deletes its plan (the foreign key cascades); no
+    aggregate, export or statistic reads this table.
+    """
+
+    __tablename__ = "plan_action"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    diagnostic_id: Mapped[int] = mapped_column(
+        ForeignKey("diagnostic.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    recommendation_id: Mapped[str | None] = mapped_column(String(40))
+    recommendation_title: Mapped[str | None] = mapped_column(String(200))
+    pilot: Mapped[str | None] = mapped_column(String(32))
+    elected: Mapped[str | None] = mapped_column(String(32))
+    start_quarter: Mapped[str | None] = mapped_column(String(7))  # "2027-T1"
+    end_quarter: Mapped[str | None] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(16), default="to_start")
+    instruments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class DiagnosticLink(Base):
+    """A diagnostic started again from an earlier one (« Refaire le diagnostic »).
+
+    The link points backwards only: the newer diagnostic's private link shows the progress since
+    the earlier ones, the earlier link shows nothing of the newer. Deleting the newer diagnostic
+    deletes this row and leaves the earlier one whole; deleting the earlier one empties
+    ``previous_id`` (the newer then no longer shows it). ``dropped`` lists the answers (question
+    ids) that could not be carried over to the newer questionnaire version.
+    """
+
+    __tablename__ = "diagnostic_link"
+
+    diagnostic_id: Mapped[int] = mapped_column(
+        ForeignKey("diagnostic.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    previous_id: Mapped[int | None] = mapped_column(
+        ForeignKey("diagnostic.id", ondelete="SET NULL"), index=True
+    )
+    dropped: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Perspective(Base):
+    """A colleague's or partner's view of a diagnostic's perception questions (no account).
+
+    Reached by its own private link, of which only the hash is kept, and tagged with a role;
+    it opens the perception questions of its diagnostic and nothing else. Its answers are seen
+    only through the diagnostic's private link, never by ARRICOD's statistics or exports, and
+    never enter the official result: the officer settles the consolidated answers. Revoking
+    deletes it; deleting the diagnostic deletes it (the foreign key cascades).
+    """
+
+    __tablename__ = "perspective"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    diagnostic_id: Mapped[int] = mapped_column(
+        ForeignKey("diagnostic.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

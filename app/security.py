@@ -40,14 +40,15 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 DISPLAY_TIMEZONE = ZoneInfo("Europe/Paris")
 # A path segment after these prefixes is a private token (``/diagnostic/<token>/…``,
 # ``/resultat/<token>/…``), and so is any long URL-safe segment elsewhere.
-TOKEN_PREFIXES = re.compile(r"^/(diagnostic|resultat)/(?!commencer(?:/|$))[^/]+")
+TOKEN_PREFIXES = re.compile(r"^/(diagnostic|resultat|regard)/(?!commencer(?:/|$))[^/]+")
 TOKEN_SEGMENT = re.compile(r"/[A-Za-z0-9_-]{20,}(?=/|$)")
 REDACTED = "<token>"
-TOKEN_IN_TEXT = re.compile(r"/(diagnostic|resultat)/(?!commencer\b)[A-Za-z0-9_-]{16,}")
+TOKEN_IN_TEXT = re.compile(r"/(diagnostic|resultat|regard)/(?!commencer\b)[A-Za-z0-9_-]{16,}")
 # Defaults of the limits on starting and finishing diagnostics, per client address: far above
 # what respondents do, even a room of them behind one address at an ARRICOD workshop.
 DEFAULT_START_LIMIT = "30 per hour;200 per day"
 DEFAULT_FINISH_LIMIT = "30 per hour;200 per day"
+DEFAULT_PERSPECTIVE_LIMIT = "20 per hour;60 per day"
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Endpoints that serve public, versionable files; everything else is private to its reader.
@@ -224,6 +225,11 @@ def finish_limit() -> str:
     return str(current_app.config.get("RATELIMIT_FINISH", DEFAULT_FINISH_LIMIT))
 
 
+def perspective_limit() -> str:
+    """Return the limit on perspective links created per client (``RATELIMIT_PERSPECTIVE``)."""
+    return str(current_app.config.get("RATELIMIT_PERSPECTIVE", DEFAULT_PERSPECTIVE_LIMIT))
+
+
 def redact_path(path: str) -> str:
     """Return a URL path with its private token replaced by ``<token>``, without query string."""
     path = path.split("?", 1)[0]
@@ -267,6 +273,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_START", DEFAULT_START_LIMIT)
     app.config.setdefault("RATELIMIT_FINISH", DEFAULT_FINISH_LIMIT)
+    app.config.setdefault("RATELIMIT_PERSPECTIVE", DEFAULT_PERSPECTIVE_LIMIT)
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, too_many_requests)
     for logger in (app.logger, logging.getLogger("werkzeug")):

@@ -29,6 +29,8 @@ from app.models import (
     RECOMMENDATION_SEPARATOR,
     SHARED_SCORE_COLUMNS,
     Diagnostic,
+    DiagnosticLink,
+    PlanAction,
     Result,
     ResultRecommendation,
     SharedResult,
@@ -579,3 +581,100 @@ def delete(session: Session, diagnostic: Diagnostic) -> None:
     )
     session.delete(diagnostic)
     session.commit()
+
+
+# --- Re-diagnosis: a new diagnostic pre-filled from an earlier one -----------------------------
+
+PLAN_COLUMNS = (
+    "title",
+    "recommendation_id",
+    "recommendation_title",
+    "pilot",
+    "elected",
+    "start_quarter",
+    "end_quarter",
+    "status",
+    "instruments",
+)
+
+
+def carry_over(
+    old: Questionnaire, new: Questionnaire, answers: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """Return the answers that hold under the new questionnaire, and the ids of those dropped.
+
+    An answer is dropped when its question is gone from the new version, or when one of its
+    option codes no longer exists there; answers the new version's skip logic leaves out are
+    pruned as on every save.
+    """
+    kept: dict[str, Any] = {}
+    dropped: list[str] = []
+    sections = {s.id for s in new.sections if s.repeat is not None}
+    for qid, value in answers.items():
+        question = new.questions.get(qid)
+        if question is None and qid not in sections:
+            dropped.append(qid)
+            continue
+        if question is not None and question.kind.has_options and old.version != new.version:
+            codes = value if isinstance(value, list) else [value]
+            if any(str(code) not in question.codes for code in codes):
+                dropped.append(qid)
+                continue
+        kept[qid] = value
+    return prune(new, kept), dropped
+
+
+def redo(session: Session, previous: Diagnostic) -> tuple[Diagnostic, str, list[str]]:
+    """Start a diagnostic on the current questionnaire, pre-filled from a completed one.
+
+    The new diagnostic is linked to the previous one (``DiagnosticLink``) and takes a copy of
+    its action plan, so that the plan's statuses carry on; consent to share is asked again.
+    Returns it with its new private token and the ids of the answers that could not be carried
+    over. One commit.
+    """
+    questionnaire = qn.current()
+    answers, dropped = carry_over(questionnaire_of(previous), questionnaire, previous.answers)
+    token = new_token()
+    diagnostic = Diagnostic(
+        token_hash=hash_token(token),
+        questionnaire_version=questionnaire.version,
+        lang=previous.lang,
+        answers=answers,
+        current_step=questionnaire.sections[0].id,
+        status="in_progress",
+        share_anonymised=False,
+    )
+    session.add(diagnostic)
+    session.flush()
+    session.add(
+        DiagnosticLink(diagnostic_id=diagnostic.id, previous_id=previous.id, dropped=dropped)
+    )
+    plan = session.scalars(
+        select(PlanAction).where(PlanAction.diagnostic_id == previous.id).order_by(PlanAction.id)
+    )
+    for action in plan:
+        copy = {column: getattr(action, column) for column in PLAN_COLUMNS}
+        session.add(PlanAction(diagnostic_id=diagnostic.id, **copy))
+    session.commit()
+    return diagnostic, token, dropped
+
+
+def history(session: Session, diagnostic: Diagnostic, limit: int = 20) -> list[Diagnostic]:
+    """Return the diagnostic and those it was redone from, oldest first (at most ``limit``)."""
+    chain = [diagnostic]
+    seen = {diagnostic.id}
+    while len(chain) < limit:
+        link = session.get(DiagnosticLink, chain[-1].id)
+        if link is None or link.previous_id is None or link.previous_id in seen:
+            break
+        previous = session.get(Diagnostic, link.previous_id)
+        if previous is None:
+            break
+        seen.add(previous.id)
+        chain.append(previous)
+    return chain[::-1]
+
+
+def link_of(session: Session, diagnostic: Diagnostic) -> DiagnosticLink | None:
+    """Return the link of a diagnostic redone from an earlier one, if it is one."""
+    return session.get(DiagnosticLink, diagnostic.id)

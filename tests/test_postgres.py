@@ -48,6 +48,9 @@ db_url = pg.db_url
 
 TABLES = {
     "diagnostic",
+    "diagnostic_link",
+    "plan_action",
+    "perspective",
     "result",
     "result_recommendation",
     "shared_result",

@@ -259,10 +259,20 @@ def _question(p: Problems, qnode: _Node, section: _Node, dim_ids: set[str]) -> Q
         partner_weights=partner_weights,
         repeat=str(section["id"]) if section.get("repeat") is not None else None,
         conditional=bool(qnode.get("relevant") or section.get("relevant")),
+        perception=_perception(p, qnode, qid),
         line=qnode.line,
     )
     kind.check(question, p)
     return question
+
+
+def _perception(p: Problems, qnode: _Node, qid: str) -> bool:
+    """Return the question's optional ``perception`` flag, which must be true or false."""
+    value = qnode.get("perception", False)
+    if not isinstance(value, bool):
+        p.add(qnode, f"«\u00a0{qid}\u00a0»\u00a0: «\u00a0perception\u00a0» vaut true ou false")
+        return False
+    return value
 
 
 def _repeat(p: Problems, snode: _Node) -> Repeat | None:

@@ -113,6 +113,8 @@ class Question:
     conditional: bool = False
     # Country questions of a strict questionnaire: France and its overseas territories refused.
     abroad_only: bool = False
+    # A perception question (goals, ROI demand, awareness…): others in the team may answer it too.
+    perception: bool = False
     line: int = 0
 
     @property

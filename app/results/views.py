@@ -29,6 +29,9 @@ from app.core.report import Report
 from app.db import get_session
 from app.i18n import current_lang
 from app.models import Diagnostic, Result
+from app.plan import exports as plan_exports
+from app.plan import progress as plan_progress
+from app.plan import store as plan_store
 from app.results import brief, downloads, peers, svg
 from app.stats import web
 from app.stats.release import IMPRECISE
@@ -200,6 +203,9 @@ def _page_context(token: str, diagnostic: Diagnostic, result: Result) -> dict[st
         "proposed_actions": brief.proposed_actions(top),
         "score_text": score_text,
         "plural_count": plural_count,
+        "plan_rows": [
+            plan_exports.row(a, lang) for a in plan_store.actions(get_session(), diagnostic)
+        ],
         **chart_context(report),
     }
 
@@ -208,7 +214,15 @@ def _page_context(token: str, diagnostic: Diagnostic, result: Result) -> dict[st
 def show(token: str) -> str:
     """Render the stored result: the synthesis first, then partners, recommendations, details."""
     diagnostic, result = _completed(token)
-    return render_template("results/show.html", **_page_context(token, diagnostic, result))
+    from app.perspectives.views import officer_context  # imports this module
+
+    progress = plan_progress.context(get_session(), diagnostic, result, current_lang(), score_text)
+    return render_template(
+        "results/show.html",
+        progress=progress,
+        **officer_context(diagnostic),
+        **_page_context(token, diagnostic, result),
+    )
 
 
 @bp.get("/<token>/synthese.pdf")

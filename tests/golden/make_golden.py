@@ -67,8 +67,9 @@ def contract_part(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def normalise_page(html: str, token: str) -> str:
-    """Return a result page without what changes from one run to the next (token, date)."""
+    """Return a result page without what changes from one run to the next (token, date, CSRF)."""
     html = html.replace(token, "TOKEN")
+    html = re.sub(r'name="csrf_token" value="[^"]+"', 'name="csrf_token" value="CSRF"', html)
     html = re.sub(r'nonce="[^"]+"', 'nonce="NONCE"', html)
     html = re.sub(r"établi le [^,]+,", "établi le DATE,", html)
     return re.sub(r"\?v=[0-9a-f]+", "?v=STAMP", html)
