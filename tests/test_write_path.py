@@ -275,7 +275,7 @@ def test_scoring_runs_without_holding_the_sqlite_write_lock(tmp_path: Any) -> No
     all_but_last(client, token, EXAMPLE_A)
     other = create_engine(f"sqlite:///{tmp_path / 'lock.sqlite3'}", connect_args={"timeout": 0})
     written: list[int] = []
-    build_all = core_report.build_all
+    build_all = report.build_all
 
     def score_while_another_writes(*args: Any, **kwargs: Any) -> Any:
         with other.begin() as connection:  # "database is locked" at once if the lock is held
