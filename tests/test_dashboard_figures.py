@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 
+import plotly.graph_objects as go
 from flask import Flask
 
 from app import demo
 from app.admin import charts
+from app.charts import peers_figure
 from app.db import get_engine
 from tests.test_admin import _hand_release
 from tests.test_admin_support import admin_app, logged_in
@@ -119,4 +121,30 @@ def test_the_csv_of_a_filter_is_the_filtered_table(admin_app: Flask) -> None:
             "/admin/tableau.csv?figure=chart-types&selection=collectivity_type:commune"
         ).status_code
         == 404
+    )
+
+
+def test_every_dashboard_figure_is_a_valid_plotly_figure(admin_app: Flask) -> None:
+    """Plotly's own validation knows every property the figures use (map and peers included)."""
+    found = _hand_release(
+        {
+            ("collectivity_type", "commune"): {"counts": [60, 60, 60], "sums": [0.0, 0, 0]},
+            ("region", "11"): {"counts": [40, 40, 40], "sums": [0.0, 0, 0]},
+        }
+    )
+    with admin_app.test_request_context():
+        board = charts.build(found, "all", "", K, "fr")
+    figures = [c.figure for c in board.charts if c.figure is not None]
+    assert len(figures) >= 4  # dominant, map, by type (two): the others lack cells here
+    for figure in figures:
+        go.Figure(figure)
+    go.Figure(
+        peers_figure(
+            ["Prioriser l'internationalisation des entreprises", "Autre"],
+            [40.0, 20.0],
+            [30.0, None],
+            [5.0, 30.0],
+            own_name="Votre score",
+            peers_name="Moyenne",
+        )
     )

@@ -21,8 +21,7 @@ from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app import services
-from app.admin import demo
+from app import demo, services
 from app.db import get_engine, get_session
 from app.models import Diagnostic, SharedResult
 from app.stats import release, snapshot
