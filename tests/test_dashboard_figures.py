@@ -148,3 +148,9 @@ def test_every_dashboard_figure_is_a_valid_plotly_figure(admin_app: Flask) -> No
             peers_name="Moyenne",
         )
     )
+
+
+def test_a_table_csv_needs_an_administrator(admin_app: Flask) -> None:
+    response = admin_app.test_client().get("/admin/tableau.csv?figure=chart-dominant")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/admin/login")
