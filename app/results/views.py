@@ -233,6 +233,13 @@ def brief_pdf(token: str) -> Response:
         spec["id"]: svg.figure_svg(spec["figure"], spec["caption"], score_text, spec["id"])
         for spec in (context["positioning_chart"], context["logics_chart"])
     }
+    if context["peers"] is not None:
+        context["svgs"]["chart-peers"] = svg.figure_svg(
+            context["peers"]["figure"],
+            _("Vos scores et ceux des collectivités comparables (sur 100)"),
+            score_text,
+            "chart-peers",
+        )
     html = render_template("results/brief.html", **context)
     return brief.pdf_response(html, current_app.static_folder or "", lang=current_lang())
 
