@@ -171,3 +171,62 @@ def logics_figure(report: Report, *, name: str) -> Figure:
     return bar_figure(
         [report.labels[i] for i, _ in ordered], [v for _, v in ordered], name=name, highlight=0
     )
+
+
+def peers_figure(
+    labels: Sequence[str],
+    own: Sequence[float],
+    means: Sequence[float | None],
+    margins: Sequence[float],
+    *,
+    own_name: str,
+    peers_name: str,
+) -> Figure:
+    """Return the respondent's scores (bars) against the peers' noisy means (diamonds with
+    their 95 % margin as error bars), one row per positioning; a mean left None is not drawn.
+    """
+    wrapped = [wrap_label(label) for label in labels]
+    lines = sum(label.count("<br>") + 1 for label in wrapped)
+    layout = _base_layout(height=150 + 20 * lines + 40 * len(labels))
+    layout["showlegend"] = True
+    layout["legend"] = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
+    layout["margin"] = {"l": 8, "r": 24, "t": 16, "b": 40, "pad": 4}
+    layout["bargap"] = 0.45
+    layout["xaxis"] = {
+        "range": list(SCORE_RANGE),
+        "tickvals": [0, 25, 50, 75, 100],
+        "gridcolor": GRID,
+        "fixedrange": True,
+    }
+    layout["yaxis"] = {"autorange": "reversed", "automargin": True, "fixedrange": True}
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": own_name,
+                "x": list(own),
+                "y": wrapped,
+                "marker": {"color": FILL, "line": {"color": ACCENT, "width": 1.5}},
+                "hovertemplate": "%{y}<br>%{x:.1f} / 100<extra>" + own_name + "</extra>",
+            },
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": peers_name,
+                "x": list(means),
+                "y": wrapped,
+                "marker": {"symbol": "diamond", "size": 12, "color": TEXT},
+                "error_x": {
+                    "type": "data",
+                    "array": [round(m, 1) for m in margins],
+                    "visible": True,
+                    "color": TEXT,
+                    "thickness": 2,
+                    "width": 8,
+                },
+                "hovertemplate": "%{y}<br>≈ %{x:.1f} / 100<extra>" + peers_name + "</extra>",
+            },
+        ],
+        "layout": layout,
+    }

@@ -67,9 +67,10 @@ COMPRESSIBLE = frozenset(
 MIN_COMPRESS_SIZE = 1024
 # Plotly's global rules come from its stylesheet (a <link> marked ``no-inline-styles``), so
 # style-src needs no 'unsafe-inline'; D3 sets element styles through CSSOM, which CSP allows.
+# Plotly's "download as PNG" draws the chart's SVG from a blob: URL onto a canvas (img-src blob:).
 CSP = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
-    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 STATIC_HEADERS = {

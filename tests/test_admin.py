@@ -353,8 +353,8 @@ def test_dashboard_figures_read_the_released_cells(admin_app: Flask) -> None:
     by_id = {c.id: c for c in board.charts}
     dominant = by_id["chart-dominant"]
     assert dominant.figure is not None
-    assert dominant.figure["data"][0]["y"] == [13, 20, 31]
-    assert "error_y" in dominant.figure["data"][0]  # every bar carries its margin
+    assert dominant.figure["data"][0]["x"] == [13, 20, 31]
+    assert "error_x" in dominant.figure["data"][0]  # every bar carries its margin
     types = {row[0]: row[1:] for row in by_id["chart-types"].rows}
     assert types["Commune"][0].startswith("60 ± ")
     assert types["Commune"][1].startswith("60,0 ± ")  # 50 + 600 / 60

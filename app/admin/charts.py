@@ -9,15 +9,21 @@ shows the released figures of its own cell. No individual value reaches the brow
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+import json
+import math
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from flask_babel import format_date, format_decimal, gettext
 
 from app import partners
 from app import questionnaire as qn
+from app.charts import wrap_label
 from app.stats.release import (
     IMPRECISE,
     POSITIONINGS,
@@ -34,6 +40,13 @@ COLOURS = {
 }
 TOP_RECOMMENDATIONS = 10
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 14}
+# Category labels are drawn on the left of horizontal bars, wrapped at this many characters, so
+# that long names (« Intercommunalité (communauté de communes, …) ») neither turn nor get cut.
+LABEL_WIDTH = 22
+BAR_PX = 22  # height of one bar
+GROUP_GAP_PX = 26  # space between two categories
+LINE_PX = 19  # one line of a category label
+LEGEND_PX = 80  # the legend's rows above the plot (three rows on a phone)
 
 
 @dataclass
@@ -49,6 +62,16 @@ class Chart:
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class Tile:
+    """A key figure at the top of the dashboard: a released estimate, already formatted."""
+
+    id: str
+    label: str
+    value: str
+    margin: str = ""
+
+
 @dataclass
 class Dashboard:
     """What the dashboard page shows: the noisy count and the figures, or only a notice."""
@@ -56,6 +79,11 @@ class Dashboard:
     k: int
     total: Estimate | None
     charts: list[Chart]
+    tiles: list[Tile] = field(default_factory=list)
+
+    def chart(self, chart_id: str) -> Chart | None:
+        """Return the figure of that id, None if the dashboard has none."""
+        return next((c for c in self.charts if c.id == chart_id), None)
 
     @property
     def suppressed(self) -> bool:
@@ -207,18 +235,52 @@ def noisy_reading() -> str:
 # --- Figures ------------------------------------------------------------------------------------
 
 
-def _layout(y_title: str, **extra: Any) -> dict[str, Any]:
-    """Return the common layout of a figure."""
+def _layout(
+    value_title: str, categories: Sequence[str] = ("",), series: int = 1, **extra: Any
+) -> dict[str, Any]:
+    """Return the layout of a horizontal bar figure: categories (wrapped labels) on the left,
+    values along the bottom, the legend above the plot (never on the data), margins that grow
+    to fit; each category is as tall as its bars or its label's lines.
+    """
+    rows = sum(
+        max(series * BAR_PX + GROUP_GAP_PX, LINE_PX * (c.count("<br>") + 1) + GROUP_GAP_PX)
+        for c in categories
+    )
+    height = 90 + rows + (LEGEND_PX if series > 1 else 0)
     layout: dict[str, Any] = {
         "font": FONT,
-        "margin": {"l": 60, "r": 20, "t": 20, "b": 80},
-        "legend": {"orientation": "h", "y": -0.25},
-        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero"},
-        "xaxis": {"automargin": True},
+        "height": max(height, 200),
+        "autosize": True,
+        "margin": {"l": 8, "r": 16, "t": 16 if series == 1 else 24, "b": 48, "pad": 4},
+        "showlegend": series > 1,
+        "legend": {
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1.02,
+            "yanchor": "bottom",
+            "traceorder": "normal",
+        },
+        "xaxis": {
+            "title": {"text": value_title},
+            "rangemode": "tozero",
+            "automargin": True,
+            "fixedrange": True,
+        },
+        "yaxis": {"automargin": True, "autorange": "reversed", "fixedrange": True},
         "hovermode": "closest",
     }
-    layout.update(extra)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(layout.get(key), dict):
+            layout[key] = {**layout[key], **value}
+        else:
+            layout[key] = value
     return layout
+
+
+def _category(text: str) -> str:
+    """Return a category label wrapped for the left of a horizontal bar."""
+    return wrap_label(text, LABEL_WIDTH)
 
 
 def _error(margins: Sequence[float]) -> dict[str, Any]:
@@ -237,14 +299,18 @@ def dominant_chart(sel: Selection, k: int, lang: str) -> Chart:
         "data": [
             {
                 "type": "bar",
-                "x": [positioning_label(p, lang) for p in shown],
-                "y": [round(counts[p].value) for p in shown],
-                "error_y": _error([counts[p].margin for p in shown]),
+                "orientation": "h",
+                "y": [_category(positioning_label(p, lang)) for p in shown],
+                "x": [round(counts[p].value) for p in shown],
+                "error_x": _error([counts[p].margin for p in shown]),
                 "marker": {"color": [COLOURS.get(p, "#666666") for p in shown]},
-                "hovertemplate": "%{x}<br>≈ %{y}<extra></extra>",
+                "hovertemplate": "%{y}<br>≈ %{x}<extra></extra>",
             }
         ],
-        "layout": _layout(_("Nombre de diagnostics (estimation)")),
+        "layout": _layout(
+            _("Nombre de diagnostics (estimation)"),
+            [_category(positioning_label(p, lang)) for p in shown],
+        ),
     }
     rows = [
         [positioning_label(p, lang)]
@@ -292,8 +358,9 @@ def box_chart(release: Release, total: Estimate, lang: str) -> Chart:
     data = [
         {
             "type": "box",
-            "name": positioning_label(p, lang),
-            "x": [positioning_label(p, lang)],
+            "orientation": "h",
+            "name": short_label(p),
+            "y": [_category(positioning_label(p, lang))],
             "lowerfence": [quantiles[p][0]],
             "q1": [quantiles[p][1]],
             "median": [quantiles[p][2]],
@@ -318,7 +385,14 @@ def box_chart(release: Release, total: Estimate, lang: str) -> Chart:
     return Chart(
         "chart-scores",
         caption,
-        {"data": data, "layout": _layout(_("Score"), yaxis={"range": [0, 100]})},
+        {
+            "data": data,
+            "layout": _layout(
+                _("Score"),
+                [_category(positioning_label(p, lang)) for p in POSITIONINGS],
+                xaxis={"range": [0, 100]},
+            ),
+        },
         [_("Statistique")] + [short_label(p) for p in POSITIONINGS],
         rows,
         reading,
@@ -341,12 +415,13 @@ def mean_scores_chart(
     data = [
         {
             "type": "bar",
-            "name": positioning_label(pid, lang),
-            "x": [label(key) for key in shown],
-            "y": [_drawn(cells[key].mean(pid)) for key in shown],
-            "error_y": _error([cells[key].mean(pid).margin for key in shown]),
+            "orientation": "h",
+            "name": short_label(pid),
+            "y": [_category(label(key)) for key in shown],
+            "x": [_drawn(cells[key].mean(pid)) for key in shown],
+            "error_x": _error([cells[key].mean(pid).margin for key in shown]),
             "marker": {"color": COLOURS.get(pid, "#666666")},
-            "hovertemplate": "%{x}<br>%{y:.1f}<extra>" + positioning_label(pid, lang) + "</extra>",
+            "hovertemplate": "%{y}<br>%{x:.1f}<extra>" + positioning_label(pid, lang) + "</extra>",
         }
         for pid in POSITIONINGS
     ]
@@ -360,7 +435,13 @@ def mean_scores_chart(
         for key, cell in cells.items()
     ]
     headers = [category_header, _("Diagnostics")] + [short_label(p) for p in POSITIONINGS]
-    layout = _layout(_("Score moyen (sur 100)"), barmode="group", yaxis={"range": [0, 100]})
+    layout = _layout(
+        _("Score moyen (sur 100)"),
+        [_category(label(key)) for key in shown],
+        len(POSITIONINGS),
+        barmode="group",
+        xaxis={"range": [0, 100]},
+    )
     return Chart(
         chart_id,
         caption,
@@ -395,7 +476,7 @@ def recommendations_chart(release: Release, total: Estimate, k: int, lang: str) 
             {
                 "type": "bar",
                 "orientation": "h",
-                "y": [recommendation_title(r, lang) for r, _n in shown],
+                "y": [_category(recommendation_title(r, lang)) for r, _n in shown],
                 "x": [round(100 * shares[r].value, 1) for r, _n in shown],
                 "error_x": _error([100 * shares[r].margin for r, _n in shown]),
                 "marker": {"color": "#000091"},
@@ -403,10 +484,10 @@ def recommendations_chart(release: Release, total: Estimate, k: int, lang: str) 
             }
         ],
         "layout": _layout(
-            "",
-            xaxis={"title": {"text": _("Part des diagnostics (%)")}, "range": [0, 100]},
-            yaxis={"automargin": True},
-            margin={"l": 20, "r": 20, "t": 20, "b": 60},
+            _("Part des diagnostics (%)"),
+            [_category(recommendation_title(r, lang)) for r, _n in shown],
+            xaxis={"range": [0, 100]},
+            yaxis={"autorange": True},
         ),
     }
     rows = [
@@ -429,6 +510,167 @@ def recommendations_chart(release: Release, total: Estimate, k: int, lang: str) 
         [_("Recommandation"), _("Diagnostics"), _("Part")],
         rows,
         f"{reading} {noisy_reading()}",
+    )
+
+
+# --- Map ----------------------------------------------------------------------------------------
+
+MAP_FILE = Path(__file__).resolve().parents[1] / "data" / "regions-map.geojson"
+MAP_CLASSES = ("#c6d1f3", "#8196e0", "#3d56c4", "#000091")  # light to dark, one per class
+MAP_MASKED = "#e5e5e5"
+MAP_CREDIT = "IGN, Admin Express COG 2018"
+
+
+@functools.cache
+def region_outlines() -> dict[str, Any]:
+    """Return the regions' simplified outlines, overseas insets laid out (assets/geo/)."""
+    outlines: dict[str, Any] = json.loads(MAP_FILE.read_text(encoding="utf-8"))
+    return outlines
+
+
+def _rings(geometry: dict[str, Any]) -> Iterator[list[list[float]]]:
+    """Yield the outer ring of each polygon of a GeoJSON geometry."""
+    polygons = geometry["coordinates"]
+    if geometry["type"] == "Polygon":
+        polygons = [polygons]
+    for polygon in polygons:
+        yield polygon[0]
+
+
+def _class_bounds(values: Sequence[float]) -> list[int]:
+    """Return the upper bounds of the map's colour classes: equal steps up to the largest."""
+    top = max(values)
+    step = max(1, math.ceil(top / len(MAP_CLASSES) / 5) * 5)
+    return [step * (i + 1) for i in range(len(MAP_CLASSES))]
+
+
+def _map_trace(name: str, colour: str, features: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return one filled scatter trace drawing the outlines of these regions in one colour."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for feature in features:
+        for ring in _rings(feature["geometry"]):
+            xs += [x for x, _y in ring] + [None]
+            ys += [y for _x, y in ring] + [None]
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "name": name,
+        "x": xs,
+        "y": ys,
+        "fill": "toself",
+        "fillcolor": colour,
+        "line": {"color": "#ffffff", "width": 0.8},
+        "hoveron": "fills",
+        "hoverinfo": "name",
+    }
+
+
+def _inset_frames(features: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return a trace drawing the box of each overseas inset."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for feature in features:
+        x, y, side = feature["properties"]["box"]
+        xs += [x, x + side, x + side, x, x, None]
+        ys += [y, y, y + side, y + side, y, None]
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "x": xs,
+        "y": ys,
+        "line": {"color": "#6f6f6f", "width": 1},
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
+
+
+def _map_legend(bounds: Sequence[int], index: int, k: int) -> str:
+    """Return the legend of a colour class: « 5 à 20 », « 21 à 40 »…"""
+    low = k if index == 0 else bounds[index - 1] + 1
+    return _("%(low)s à %(high)s", low=_count(low), high=_count(bounds[index]))
+
+
+def _sort_key(name: str) -> str:
+    """Return a name without its accents, to sort « Île-de-France » among the I."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+
+
+def map_chart(release: Release, k: int) -> Chart:
+    """Return the map of the shared diagnostics per region (noisy counts, under k in grey)."""
+    caption = _("Diagnostics partagés par région")
+    cells = release.cells_of("region")
+    features = region_outlines()["features"]
+    counts = {code: cell.n for code, cell in cells.items()}
+    shown = [c for c in counts.values() if not c.below(k)]
+    if not shown:
+        return Chart("chart-map", caption, None, note=too_few(k))
+    bounds = _class_bounds([c.value for c in shown])
+    classes: list[list[dict[str, Any]]] = [[] for _b in MAP_CLASSES]
+    masked: list[dict[str, Any]] = []
+    for feature in features:
+        count = counts.get(feature["properties"]["code"])
+        if count is None or count.below(k):
+            masked.append(feature)
+            continue
+        index = next((i for i, b in enumerate(bounds) if count.value <= b), len(bounds) - 1)
+        classes[index].append(feature)
+    data = [_inset_frames([f for f in features if f["properties"]["inset"]])]
+    if masked:
+        data.append(_map_trace(fewer_than(k), MAP_MASKED, masked))
+    data += [
+        _map_trace(_map_legend(bounds, i, k), colour, classes[i])
+        for i, colour in enumerate(MAP_CLASSES)
+    ]
+    rows = [
+        [
+            region_label(code),
+            _("Outre-mer") if code in release.domains.overseas else _("Métropole"),
+            count_text(count, k),
+        ]
+        for code, count in sorted(counts.items(), key=lambda item: _sort_key(region_label(item[0])))
+    ]
+    hidden = {"visible": False, "fixedrange": True}
+    layout = {
+        "font": FONT,
+        "height": 560,
+        "autosize": True,
+        "margin": {"l": 4, "r": 4, "t": 16, "b": 4},
+        "showlegend": True,
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "xaxis": hidden,
+        "yaxis": {**hidden, "scaleanchor": "x", "scaleratio": 1},
+        "plot_bgcolor": "#ffffff",
+        "hovermode": "closest",
+        "annotations": [
+            {
+                "text": f["properties"]["nom"],
+                "x": f["properties"]["box"][0] + f["properties"]["box"][2] / 2,
+                "y": f["properties"]["box"][1] + f["properties"]["box"][2],
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 11},
+            }
+            for f in features
+            if f["properties"]["inset"]
+        ],
+    }
+    reading = _(
+        "Lecture\u00a0: plus la région est foncée, plus elle compte de diagnostics partagés "
+        "(estimation bruitée)\u00a0; en gris, moins de %(k)d. Les cinq régions d'outre-mer sont "
+        "en encadré, chacune à sa propre échelle. Fonds de carte\u00a0: %(credit)s, Licence "
+        "Ouverte.",
+        k=k,
+        credit=MAP_CREDIT,
+    )
+    return Chart(
+        "chart-map",
+        caption,
+        {"data": data, "layout": layout},
+        [_("Région"), _("Territoire"), _("Diagnostics")],
+        rows,
+        f"{reading} {noisy_reading()}",
+        masked_note(k) if masked else None,
     )
 
 
@@ -458,12 +700,13 @@ def dominant_by_type_chart(types: dict[str, Selection], k: int, lang: str) -> Ch
     data = [
         {
             "type": "bar",
-            "name": positioning_label(pid, lang),
-            "x": [label(key) for key in shown],
-            "y": [round(100 * types[key].share(pid).value, 1) for key in shown],
-            "error_y": _error([100 * types[key].share(pid).margin for key in shown]),
+            "orientation": "h",
+            "name": short_label(pid),
+            "y": [_category(label(key)) for key in shown],
+            "x": [round(100 * types[key].share(pid).value, 1) for key in shown],
+            "error_x": _error([100 * types[key].share(pid).margin for key in shown]),
             "marker": {"color": COLOURS.get(pid, "#666666")},
-            "hovertemplate": "%{x}<br>%{y:.0f} %<extra>"
+            "hovertemplate": "%{y}<br>%{x:.0f} %<extra>"
             + positioning_label(pid, lang)
             + "</extra>",
         }
@@ -478,7 +721,13 @@ def dominant_by_type_chart(types: dict[str, Selection], k: int, lang: str) -> Ch
         )
         for key, cell in types.items()
     ]
-    layout = _layout(_("Part des diagnostics (%)"), barmode="group", yaxis={"range": [0, 100]})
+    layout = _layout(
+        _("Part des diagnostics (%)"),
+        [_category(label(key)) for key in shown],
+        len(POSITIONINGS),
+        barmode="group",
+        xaxis={"range": [0, 100]},
+    )
     return Chart(
         "chart-types-dominant",
         caption,
@@ -539,6 +788,42 @@ def _breakdowns(release: Release, k: int, lang: str) -> list[Chart]:
     ]
 
 
+def _estimate_tile(tile_id: str, label: str, estimate: Estimate, k: int) -> Tile:
+    """Return a tile of a noisy count: « moins de k » below k, else the value and its margin."""
+    if estimate.below(k):
+        return Tile(tile_id, label, fewer_than(k))
+    margin = f"± {_count(round(estimate.margin))}"
+    return Tile(tile_id, label, _count(round(estimate.value)), margin)
+
+
+def year_tiles(release: Release, k: int) -> list[Tile]:
+    """Return the diagnostics shared in the last two years of the released half-years."""
+    years = sorted({v.split("-S")[0] for v in release.domains.of("half_year")})[-2:]
+    tiles = []
+    for year in reversed(years):
+        found = release.selection("year", year)
+        if found is not None:
+            label = _("Diagnostics partagés en %(year)s (estimation)", year=year)
+            tiles.append(_estimate_tile(f"tile-year-{year}", label, found.n, k))
+    return tiles
+
+
+def dominant_tiles(sel: Selection, k: int, lang: str) -> list[Tile]:
+    """Return the released share of each dominant positioning (« moins de k » hides one)."""
+    tiles = []
+    for pid in POSITIONINGS:
+        label = _(
+            "Positionnement dominant «\u00a0%(label)s\u00a0»", label=positioning_label(pid, lang)
+        )
+        if sel.dominant(pid).below(k):
+            tiles.append(Tile(f"tile-{pid}", label, fewer_than(k)))
+            continue
+        share = sel.share(pid)
+        margin = format_decimal(100 * share.margin, format="0")
+        tiles.append(Tile(f"tile-{pid}", label, _percent(share.value), f"± {margin}"))
+    return tiles
+
+
 def build(release: Release, dimension: str, value: str, k: int, lang: str) -> Dashboard:
     """Return the dashboard of one released selection: masked when under k after noise."""
     sel = release.selection(dimension, value)
@@ -547,6 +832,7 @@ def build(release: Release, dimension: str, value: str, k: int, lang: str) -> Da
     charts = [dominant_chart(sel, k, lang)]
     if dimension == "all":
         charts.append(box_chart(release, sel.n, lang))
+        charts.append(map_chart(release, k))
         charts += _breakdowns(release, k, lang)
         charts.append(recommendations_chart(release, sel.n, k, lang))
     else:
@@ -561,7 +847,8 @@ def build(release: Release, dimension: str, value: str, k: int, lang: str) -> Da
                 lang,
             )
         )
-    return Dashboard(k, sel.n, charts)
+    tiles = (year_tiles(release, k) if dimension == "all" else []) + dominant_tiles(sel, k, lang)
+    return Dashboard(k, sel.n, charts, tiles)
 
 
 def selection_label(dimension: str, value: str, lang: str) -> str:

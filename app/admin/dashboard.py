@@ -4,9 +4,11 @@ selection (the whole set, or one cell of one partition).
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 
-from flask import render_template, request
+from flask import Response, abort, render_template, request
 from flask_babel import format_datetime
 
 from app.admin import charts
@@ -16,9 +18,8 @@ from app.i18n import current_lang
 from app.stats import release, web
 
 
-@bp.get("/")
-def dashboard() -> str:
-    """Show the dashboard of the selection in the query string, from the snapshot in force."""
+def _board() -> tuple[FilterForm, charts.Dashboard, str, str, web.Published]:
+    """Return the filter, the dashboard of the query string's selection, and the snapshot."""
     published = web.published()
     lang = current_lang()
     form = FilterForm(formdata=request.args)
@@ -27,6 +28,34 @@ def dashboard() -> str:
     board = charts.build(published.release, dimension, value, published.k, lang)
     if not published.releasable:
         board = charts.Dashboard(published.k, None, [])
+    return form, board, dimension, value, published
+
+
+@bp.get("/tableau.csv")
+def dashboard_table() -> Response:
+    """Send one dashboard table as CSV (UTF-8 with BOM, « ; »), exactly as the page shows it."""
+    _form, board, _dimension, _value, _published = _board()
+    found = board.chart(request.args.get("figure", ""))
+    if found is None or found.figure is None:
+        abort(404)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(found.headers)
+    writer.writerows(found.rows)
+    name = found.id.replace("chart-", "arricod-")
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@bp.get("/")
+def dashboard() -> str:
+    """Show the dashboard of the selection in the query string, from the snapshot in force."""
+    form, board, dimension, value, published = _board()
+    lang = current_lang()
     return render_template(
         "admin/dashboard.html",
         form=form,

@@ -200,6 +200,56 @@ def bar_svg(
     return _svg(WIDTH, height, title, ident, body)
 
 
+def peers_svg(
+    figure: Figure, title: str, number: Number = _one_decimal, ident: str = "chart"
+) -> Markup:
+    """Return the peer comparison: own scores as bars, the peers' means as diamonds with their
+    margins as error bars (a mean left None is not drawn), each value written at the right."""
+    own, peers = figure["data"][0], figure["data"][1]
+    label_lines = [_lines(label) for label in own["y"]]
+    margins = list(peers.get("error_x", {}).get("array", [0.0] * len(label_lines)))
+    widest = max((len(line) for lines in label_lines for line in lines), default=0)
+    left = 12 + widest * CHAR_WIDTH
+    plot = WIDTH - left - 96
+    row = max(LINE_HEIGHT * max((len(lines) for lines in label_lines), default=1) + 16, 40)
+    top, bar = 8.0, row * 0.5
+    height = top + row * len(label_lines) + 28
+
+    def x_of(value: float) -> float:
+        return left + plot * min(max(value / 100.0, 0.0), 1.0)
+
+    body = []
+    for t in (0, 25, 50, 75, 100):
+        body.append(
+            f'<line x1="{x_of(t):.1f}" y1="{top:.1f}" x2="{x_of(t):.1f}" '
+            f'y2="{height - 24:.1f}" stroke="{GRID}"/>'
+        )
+        body.append(_text(x_of(t), height - 8, [str(t)]))
+    rows = zip(label_lines, own["x"], peers["x"], margins, strict=True)
+    for i, (lines, value, mean, margin) in enumerate(rows):
+        y = top + row * i + (row - bar) / 2
+        middle = y + bar / 2
+        body.append(
+            f'<rect x="{left:.1f}" y="{y:.1f}" width="{x_of(value) - left:.1f}" '
+            f'height="{bar:.1f}" fill="url(#{ident}-hatch)" stroke="{ACCENT}"/>'
+        )
+        label_y = middle - LINE_HEIGHT * (len(lines) - 1) / 2 + 4
+        body.append(_text(left - 8, label_y, lines, anchor="end"))
+        written = number(value)
+        if mean is not None:
+            low, high = x_of(mean - margin), x_of(mean + margin)
+            cx = x_of(mean)
+            body.append(
+                f'<line x1="{low:.1f}" y1="{middle:.1f}" x2="{high:.1f}" y2="{middle:.1f}" '
+                f'stroke="{TEXT}" stroke-width="2"/>'
+                f'<path d="M{cx:.1f} {middle - 7:.1f} L{cx + 7:.1f} {middle:.1f} '
+                f'L{cx:.1f} {middle + 7:.1f} L{cx - 7:.1f} {middle:.1f} Z" fill="{TEXT}"/>'
+            )
+            written = f"{written} / ≈ {number(mean)}"
+        body.append(_text(WIDTH - 4, middle + 4, [written], anchor="end"))
+    return _svg(WIDTH, height, title, ident, body)
+
+
 RENDERERS: dict[str, Callable[[Figure, str, Number, str], Markup]] = {
     "scatterpolar": radar_svg,
     "bar": bar_svg,
@@ -213,7 +263,10 @@ def figure_svg(
 
     ``ident`` prefixes the drawing's internal ids (unique in the document).
     """
-    kind = figure["data"][0].get("type", "scatter") if figure.get("data") else None
+    data = figure.get("data") or []
+    if len(data) == 2 and [t.get("type") for t in data] == ["bar", "scatter"]:
+        return peers_svg(figure, title, number, ident)  # own scores against the peers' means
+    kind = data[0].get("type", "scatter") if data else None
     renderer = RENDERERS.get(kind or "")
     if renderer is None:
         raise ValueError(f"no SVG drawing for figures of type {kind!r}")

@@ -174,7 +174,20 @@ def _peers(diagnostic: Diagnostic, result: Result) -> dict[str, Any] | None:
     if found is not None:
         found["published_at"] = format_date(published.snapshot.published_at, format="long")
         found["imprecise"] = IMPRECISE
+        found["figure"] = peers_figure(found["positionings"], current_lang())
     return found
+
+
+def peers_figure(positionings: list[peers.PeerScore], lang: str) -> charts.Figure:
+    """Return the chart of the peer benchmark: own scores against the peers' released means."""
+    return charts.peers_figure(
+        [p.label[lang] for p in positionings],
+        [p.own for p in positionings],
+        [None if p.mean.margin > IMPRECISE else round(p.mean.value, 1) for p in positionings],
+        [p.mean.margin for p in positionings],
+        own_name=_("Votre score"),
+        peers_name=_("Moyenne estimée des collectivités comparables"),
+    )
 
 
 def _first_section_id(diagnostic: Diagnostic) -> str:
@@ -234,6 +247,13 @@ def brief_pdf(token: str) -> Response:
         spec["id"]: svg.figure_svg(spec["figure"], spec["caption"], score_text, spec["id"])
         for spec in (context["positioning_chart"], context["logics_chart"])
     }
+    if context["peers"] is not None:
+        context["svgs"]["chart-peers"] = svg.figure_svg(
+            context["peers"]["figure"],
+            _("Vos scores et ceux des collectivités comparables (sur 100)"),
+            score_text,
+            "chart-peers",
+        )
     html = render_template("results/brief.html", **context)
     return brief.pdf_response(html, current_app.static_folder or "", lang=current_lang())
 

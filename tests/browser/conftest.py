@@ -332,9 +332,10 @@ def assert_charts_have_tables(page: Page) -> None:
         chart_table(chart)
 
 
-def assert_charts_have_data_tables(page: Page) -> None:
-    """Check that every chart's table holds exactly the scores the chart draws."""
-    for chart in page.locator(".chart").all():
+def assert_charts_have_data_tables(page: Page, selector: str = ".chart") -> None:
+    """Check that every chart's table holds exactly the scores the chart draws (in its last
+    column)."""
+    for chart in page.locator(selector).all():
         cells = (
             chart_table(chart)
             .locator("tbody tr")

@@ -5,6 +5,7 @@ test-results/)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from flask import Flask
 from playwright.sync_api import Page
 
 from app.db import get_session
-from tests.browser.conftest import assert_charts_drawn
+from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, assert_charts_drawn
 from tests.browser.legibility import keep_screenshot, legibility_problems
 from tests.factories import EXAMPLE_A, EXAMPLE_B, EXAMPLE_EIGHT, completed_diagnostic
 from tests.test_results import EXAMPLE_WARNINGS
@@ -105,3 +106,27 @@ def test_the_measure_finds_sideways_scrolling(page: Page, completed_token: str) 
     )
 
     assert any("scrolls sideways" in p for p in legibility_problems(page))
+
+
+DASHBOARDS = {
+    "all-fr": ("", "fr"),
+    "all-en": ("", "en"),
+    "type-fr": ("selection=collectivity_type:region", "fr"),
+}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("dashboard", sorted(DASHBOARDS))
+def test_dashboard_charts_are_legible(page: Page, dashboard: str, width: int) -> None:
+    """Every chart of the dashboard reads at both widths, its table inside its box."""
+    query, lang = DASHBOARDS[dashboard]
+    page.set_viewport_size({"width": width, "height": 900})
+    target = f"/admin/?{query}&lang={lang}"
+    page.goto(target)  # the login form, which leads back to the dashboard asked for
+    page.locator("input[name='email']").fill(ADMIN_EMAIL)
+    page.locator("input[name='password']").fill(ADMIN_PASSWORD)
+    page.locator("input[name='password']").press("Enter")
+    page.wait_for_url(re.compile(r"/admin/\?"))
+    assert_charts_drawn(page, minimum=1)
+
+    check_legible(page, f"dashboard-{dashboard}-{width}")

@@ -8,6 +8,8 @@
  * Before printing, charts are redrawn at a fixed width so that they fit an A4 page: PRINT_WIDTH,
  * or the data-print-width (and data-print-height) of an enclosing element, for a chart that
  * shares its line with its table on paper.
+ * A chart with data-download="NAME" (the dashboard's) shows Plotly's mode bar with its one
+ * "download as PNG" button, saving NAME.png; the button is reachable and named for the keyboard.
  */
 (function () {
   "use strict";
@@ -49,6 +51,36 @@
     }
   }
 
+  function configOf(el) {
+    var name = el.getAttribute("data-download");
+    if (!name) {
+      return config;
+    }
+    var own = {};
+    Object.keys(config).forEach(function (key) {
+      own[key] = config[key];
+    });
+    own.displayModeBar = true;
+    own.modeBarButtons = [["toImage"]];
+    own.toImageButtonOptions = { format: "png", filename: name, scale: 2 };
+    return own;
+  }
+
+  // Plotly's mode bar buttons are plain <a> elements: make them buttons a keyboard can use.
+  function labelButtons(el) {
+    Array.prototype.forEach.call(el.querySelectorAll(".modebar-btn"), function (button) {
+      button.setAttribute("role", "button");
+      button.setAttribute("tabindex", "0");
+      button.setAttribute("aria-label", button.getAttribute("data-title") || "PNG");
+      button.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          button.click();
+        }
+      });
+    });
+  }
+
   function draw(el) {
     var figure = readFigure(el);
     if (!figure || !window.Plotly) {
@@ -57,8 +89,9 @@
     }
     figure.layout = figure.layout || {};
     fitPolar(el, figure.layout);
-    window.Plotly.newPlot(el, figure.data || [], figure.layout || {}, config).then(
+    window.Plotly.newPlot(el, figure.data || [], figure.layout || {}, configOf(el)).then(
       function () {
+        labelButtons(el);
         el.setAttribute("data-drawn", "true");
       },
       function () {
