@@ -162,3 +162,18 @@ def test_demo_answers_have_the_intended_correlations() -> None:
     associations = lambda a: "associations" in a["local_actors"]  # noqa: E731
     assert share_of("region", big_budget) > 2 * share_of("commune", big_budget)
     assert share_of("commune", associations) > 1.5 * share_of("region", associations)
+
+
+def test_admin_refusals_speak_english_with_lang_en(admin_app: Flask) -> None:
+    runner = admin_app.test_cli_runner()
+    short = runner.invoke(
+        args=["admin", "create", "a@b.example", "--lang", "en"], env={"ADMIN_PASSWORD": "court"}
+    )
+    assert short.exit_code == 1
+    assert "The password must be at least 12 characters long." in short.output
+    unknown = runner.invoke(
+        args=["admin", "set-password", "personne@b.example", "--lang", "en"],
+        env={"ADMIN_PASSWORD": "un mot de passe assez long"},
+    )
+    assert unknown.exit_code == 1
+    assert "No administrator with the address personne@b.example." in unknown.output

@@ -57,7 +57,21 @@ class AdminUser(UserMixin):  # type: ignore[misc]
 
 
 class AdminError(ValueError):
-    """Raised when an administrator cannot be created; the message says why."""
+    """Raised when an administrator cannot be created; the message says why.
+
+    ``template`` is the French message with its placeholders, for the command line to translate
+    (``app.cli_i18n.tr``); ``params`` fill them.
+    """
+
+    def __init__(self, template: str, **params: object) -> None:
+        super().__init__(template.format(**params))
+        self.template = template
+        self.params = params
+
+
+def _msg(text: str) -> str:
+    """Mark a French message for the command line's catalogue; return it unchanged."""
+    return text
 
 
 @cache
@@ -91,11 +105,14 @@ def create_admin(session: Session, email: str, password: str) -> Admin:
     """Store a new administrator with an Argon2id hash of the password; raise AdminError."""
     email = normalise_email(email)
     if not valid_email(email):
-        raise AdminError(f"Adresse électronique invalide : « {email} ».")
+        raise AdminError(_msg("Adresse électronique invalide : « {email} »."), email=email)
     if find(session, email) is not None:
-        raise AdminError(f"Un administrateur existe déjà avec l'adresse {email}.")
+        raise AdminError(_msg("Un administrateur existe déjà avec l'adresse {email}."), email=email)
     if len(password) < MIN_PASSWORD:
-        raise AdminError(f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères.")
+        raise AdminError(
+            _msg("Le mot de passe doit compter au moins {minimum} caractères."),
+            minimum=MIN_PASSWORD,
+        )
     admin = Admin(email=email, password_hash=hasher().hash(password), session_version=0)
     session.add(admin)
     session.commit()
@@ -105,7 +122,10 @@ def create_admin(session: Session, email: str, password: str) -> Admin:
 def set_password(session: Session, admin: Admin, password: str) -> None:
     """Replace an administrator's password and end every session opened with the old one."""
     if len(password) < MIN_PASSWORD:
-        raise AdminError(f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères.")
+        raise AdminError(
+            _msg("Le mot de passe doit compter au moins {minimum} caractères."),
+            minimum=MIN_PASSWORD,
+        )
     admin.password_hash = hasher().hash(password)
     admin.session_version += 1
     session.commit()

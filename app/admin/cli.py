@@ -41,7 +41,7 @@ def create_command(email: str) -> None:
     try:
         admin = auth.create_admin(session, normalised, password)
     except auth.AdminError as exc:
-        click.echo(str(exc), err=True)
+        click.echo(tr(exc.template, **exc.params), err=True)
         sys.exit(1)
     click.echo(tr("Administrateur créé : {email}", email=admin.email))
 
@@ -53,17 +53,23 @@ def set_password_command(email: str) -> None:
     session = get_session()
     admin = auth.find(session, email)
     if admin is None:
-        click.echo(f"Aucun administrateur avec l'adresse {auth.normalise_email(email)}.", err=True)
+        click.echo(
+            tr("Aucun administrateur avec l'adresse {email}.", email=auth.normalise_email(email)),
+            err=True,
+        )
         sys.exit(1)
     password = os.environ.get("ADMIN_PASSWORD") or click.prompt(
-        "Nouveau mot de passe", hide_input=True, confirmation_prompt="Confirmez le mot de passe"
+        tr("Nouveau mot de passe"),
+        hide_input=True,
+        confirmation_prompt=tr("Confirmez le mot de passe"),
+        prompt_suffix=tr(" : "),
     )
     try:
         auth.set_password(session, admin, password)
     except auth.AdminError as exc:
-        click.echo(str(exc), err=True)
+        click.echo(tr(exc.template, **exc.params), err=True)
         sys.exit(1)
-    click.echo(f"Mot de passe changé, sessions fermées : {admin.email}")
+    click.echo(tr("Mot de passe changé, sessions fermées : {email}", email=admin.email))
 
 
 @click.command("demo-data")
