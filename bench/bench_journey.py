@@ -175,6 +175,9 @@ def app_env(database_url: str, redis: bool = False) -> dict[str, str]:
         "SECRET_KEY": SECRET_KEY,
         "APP_ENV": "development",
         "PYTHONUNBUFFERED": "1",
+        # As behind nginx in production: each respondent is its own client for the rate limits
+        # (diagnostics started and finished per client), told apart by X-Forwarded-For.
+        "PROXY_HOPS": "1",
     }
     if redis:
         env["RATELIMIT_STORAGE_URI"] = REDIS_URL
@@ -292,8 +295,9 @@ def request_kind(method: str, path: str, data: list[tuple[str, str]] | None) -> 
 class Respondent:
     """A browser-like client: a cookie jar, requests sent to the servers in turn, timed."""
 
-    def __init__(self, bases: list[str], journey: Journey) -> None:
+    def __init__(self, bases: list[str], journey: Journey, address: str) -> None:
         self.bases = [urlsplit(b) for b in bases]
+        self.address = address
         self.turn = 0
         self.cookies: dict[str, str] = {}
         self.journey = journey
@@ -304,7 +308,11 @@ class Respondent:
         """Send one request (redirects not followed); return status, Location and body."""
         base = self.bases[self.turn % len(self.bases)]
         self.turn += 1
-        headers = {"Accept-Language": "fr", "Accept-Encoding": "gzip"}
+        headers = {
+            "Accept-Language": "fr",
+            "Accept-Encoding": "gzip",
+            "X-Forwarded-For": self.address,
+        }
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -400,7 +408,8 @@ def run_journey(bases: list[str], seed: int) -> Journey:
     from app import questionnaire as qn
 
     journey = Journey()
-    respondent = Respondent(bases, journey)
+    # One client address per respondent (a header only, in the benchmarking range 198.18.0.0/15).
+    respondent = Respondent(bases, journey, f"198.18.{seed // 250 % 250}.{seed % 250 + 1}")
     answers = random_answers(random.Random(seed))
     sections = qn.current().sections
     try:
