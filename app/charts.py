@@ -24,6 +24,14 @@ ACCENT = "#000091"  # the dominant positioning / first logic
 MUTED = "#6f6f6f"  # the other dimensions
 FILL = "rgba(0, 0, 145, 0.15)"
 GRID = "#d0d6de"
+# Horizontal bar charts: scores 0–100 along x, categories down y, first on top.
+SCORE_AXIS: dict[str, Any] = {
+    "range": list(SCORE_RANGE),
+    "tickvals": [0, 25, 50, 75, 100],
+    "gridcolor": GRID,
+    "fixedrange": True,
+}
+CATEGORY_AXIS: dict[str, Any] = {"autorange": "reversed", "automargin": True, "fixedrange": True}
 TEXT = "#161616"
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 LABEL_WIDTH = 24  # characters per line of an axis label
@@ -126,15 +134,8 @@ def bar_figure(
     layout = _base_layout(height=80 + 64 * max(len(values), 1))
     layout["margin"] = {"l": 8, "r": 48, "t": 16, "b": 40, "pad": 4}
     layout["bargap"] = 0.35
-    layout["xaxis"] = {
-        "range": list(SCORE_RANGE),
-        "tickvals": [0, 25, 50, 75, 100],
-        "gridcolor": GRID,
-        "zeroline": True,
-        "zerolinecolor": GRID,
-        "fixedrange": True,
-    }
-    layout["yaxis"] = {"autorange": "reversed", "automargin": True, "fixedrange": True}
+    layout["xaxis"] = {**SCORE_AXIS, "zeroline": True, "zerolinecolor": GRID}
+    layout["yaxis"] = dict(CATEGORY_AXIS)
     return {
         "data": [
             {
@@ -192,13 +193,8 @@ def peers_figure(
     layout["legend"] = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
     layout["margin"] = {"l": 8, "r": 24, "t": 16, "b": 40, "pad": 4}
     layout["bargap"] = 0.45
-    layout["xaxis"] = {
-        "range": list(SCORE_RANGE),
-        "tickvals": [0, 25, 50, 75, 100],
-        "gridcolor": GRID,
-        "fixedrange": True,
-    }
-    layout["yaxis"] = {"autorange": "reversed", "automargin": True, "fixedrange": True}
+    layout["xaxis"] = dict(SCORE_AXIS)
+    layout["yaxis"] = dict(CATEGORY_AXIS)
     return {
         "data": [
             {

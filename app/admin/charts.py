@@ -399,6 +399,25 @@ def box_chart(release: Release, total: Estimate, lang: str) -> Chart:
     )
 
 
+def _positioning_rows(
+    cells: dict[str, Selection],
+    label: Callable[[str], str],
+    k: int,
+    figure: Callable[[Selection, str], str],
+) -> list[list[str]]:
+    """Return a table's rows: category, released count, then one figure per positioning
+    (« moins de k » and dashes for a category whose count is under k)."""
+    return [
+        [label(key)]
+        + (
+            [fewer_than(k)] + ["—"] * len(POSITIONINGS)
+            if cell.n.below(k)
+            else [count_text(cell.n, k)] + [figure(cell, p) for p in POSITIONINGS]
+        )
+        for key, cell in cells.items()
+    ]
+
+
 def mean_scores_chart(
     chart_id: str,
     caption: str,
@@ -425,15 +444,7 @@ def mean_scores_chart(
         }
         for pid in POSITIONINGS
     ]
-    rows = [
-        [label(key)]
-        + (
-            [fewer_than(k)] + ["—"] * len(POSITIONINGS)
-            if cell.n.below(k)
-            else [count_text(cell.n, k)] + [score_text(cell.mean(p)) for p in POSITIONINGS]
-        )
-        for key, cell in cells.items()
-    ]
+    rows = _positioning_rows(cells, label, k, lambda cell, p: score_text(cell.mean(p)))
     headers = [category_header, _("Diagnostics")] + [short_label(p) for p in POSITIONINGS]
     layout = _layout(
         _("Score moyen (sur 100)"),
@@ -712,15 +723,7 @@ def dominant_by_type_chart(types: dict[str, Selection], k: int, lang: str) -> Ch
         }
         for pid in POSITIONINGS
     ]
-    rows = [
-        [label(key)]
-        + (
-            [fewer_than(k)] + ["—"] * len(POSITIONINGS)
-            if cell.n.below(k)
-            else [count_text(cell.n, k)] + [share_text(cell.share(p)) for p in POSITIONINGS]
-        )
-        for key, cell in types.items()
-    ]
+    rows = _positioning_rows(types, label, k, lambda cell, p: share_text(cell.share(p)))
     layout = _layout(
         _("Part des diagnostics (%)"),
         [_category(label(key)) for key in shown],
