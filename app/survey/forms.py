@@ -228,7 +228,7 @@ class StepPage:
         return [
             (q, self.form[q.id])
             for q in self.section.questions
-            if applies(q.relevant, self.questionnaire, known)
+            if q.derive is None and applies(q.relevant, self.questionnaire, known)
         ]
 
     @property
