@@ -50,7 +50,10 @@ class StepForm(FlaskForm):  # type: ignore[misc]
                 for entry in self[self.repeat_id]
             ]
             return {self.repeat_id: items}
-        return {q.id: self[q.id].data for q in self.questions}
+        # A derived question is not shown: its value counts only if a post carries it.
+        return {
+            q.id: self[q.id].data for q in self.questions if q.derive is None or self[q.id].raw_data
+        }
 
     def show_errors(self, errors: Mapping[str, list[str]]) -> None:
         """Attach validation messages to the fields they concern."""
