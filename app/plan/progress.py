@@ -137,6 +137,18 @@ def _reading(
                 o=text(ours),
             )
         )
+    if before["version"] != after["version"]:
+        return str(
+            _(
+                "«\u00a0%(label)s\u00a0» passe de %(a)s à %(b)s sur 100, mais le questionnaire a "
+                "changé et vos réponses précédentes ne suffisent pas pour le recalculer (une "
+                "question nouvelle ou modifiée y reste sans réponse)\u00a0: l'écart mêle le "
+                "changement de questionnaire et vos changements.",
+                label=label,
+                a=text(before["scores"][dim]),
+                b=text(after["scores"][dim]),
+            )
+        )
     return str(
         _(
             "«\u00a0%(label)s\u00a0» passe de %(a)s à %(b)s sur 100, avec le même "
@@ -219,8 +231,8 @@ def context(
             "rows": _rows(points, dims, score_text),
             "reading": _reading(points, report.dominant, labels[report.dominant], score_text),
         },
-        "versions_differ": any(p["rescored"] is not None for p in points)
-        or len({p["version"] for p in points}) > 1,
+        "versions_differ": len({p["version"] for p in points}) > 1,
+        "rescored": any(p["rescored"] is not None for p in points),
         "answer_changes": _answer_changes(previous, diagnostic, newer, lang),
         "plan_changes": _plan_changes(session, previous, diagnostic, lang),
     }
