@@ -63,7 +63,20 @@ def _points(
                 "labels": report.labels,
             }
         )
+    for point, date in zip(points, _distinct([p["date"] for p in points]), strict=True):
+        point["date"] = date
     return points
+
+
+def _distinct(dates: list[str]) -> list[str]:
+    """Return the dates with a number after each repeat (two results on one day: « … (2) »),
+    so that each result has its own column on the chart."""
+    seen: dict[str, int] = {}
+    labels = []
+    for date in dates:
+        seen[date] = seen.get(date, 0) + 1
+        labels.append(date if seen[date] == 1 else f"{date} ({seen[date]})")
+    return labels
 
 
 def _figure(points: list[dict[str, Any]], dims: list[str], labels: dict[str, str]) -> Any:
@@ -226,6 +239,8 @@ def context(
         "chart": {
             "id": CHART_ID,
             "caption": caption,
+            "print_width": 520,
+            "print_height": 300,
             "figure": _figure(points, dims, labels),
             "headers": [_("Diagnostic"), _("Questionnaire")] + [labels[d] for d in dims],
             "rows": _rows(points, dims, score_text),
