@@ -11,6 +11,7 @@ diagnostic is completed while only the older version is served, then the newer o
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -329,3 +330,40 @@ def _progress_labels(app: Flask, token: str) -> dict[str, str]:
         assert result is not None
         fr = result.payload["fr"]
         return {dim: fr["labels"][dim] for dim in fr["scores"]}
+
+
+def test_the_printed_brief_tells_the_two_changes_apart(shipping: Shipping) -> None:
+    """The server PDF draws the progress chart with the rescored marks and their legend, every
+    value written inside the drawing, and gives the same reading as the page."""
+    from pypdf import PdfReader
+
+    from app.results import svg
+    from tests.test_brief_pdf import normalise, page_texts, svg_boxes
+
+    release = shipping.release
+    token = _complete(shipping.app, release.answers)
+    shipping.ship()
+    new_token, _dropped = _redo(shipping.app, token, release.change)
+    _v, new_scores, dominant = _stored(shipping.app, new_token)
+    figure = _figure(_page(shipping, new_token))
+
+    markup = str(svg.lines_svg(figure, "Progrès", _points, ident="progress"))
+    (width, height), lines = svg_boxes(markup)
+    written = [text for text, *_ in lines]
+    for trace in figure["data"]:
+        for value in trace["y"]:
+            assert any(text.endswith(_points(value)) for text in written), value
+    assert "Recalculé avec le questionnaire actuel" in normalise(" ".join(written))
+    for text, left, right, baseline in lines:
+        assert left >= 0, text
+        assert right <= width, text
+        assert 0 < baseline <= height, text
+
+    response = shipping.app.test_client().get(f"/resultat/{new_token}/synthese.pdf")
+    assert response.status_code == 200
+    everything = " ".join(page_texts(PdfReader(io.BytesIO(response.data))))
+    assert "Vos progrès depuis vos diagnostics précédents" in everything
+    assert "Recalculé avec le questionnaire actuel" in everything
+    label = _progress_labels(shipping.app, new_token)[dominant]
+    assert f"« {label} » : le changement de questionnaire compte pour" in everything
+    assert _points(new_scores[dominant]) in everything

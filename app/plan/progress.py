@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app import services
-from app.charts import ACCENT, GRID, MUTED, SCORE_RANGE, _base_layout
+from app.charts import ACCENT, MUTED, SCORE_AXIS, _base_layout
 from app.core.answers import AnswerErrors
 from app.core.model import Question, Questionnaire
 from app.core.report import Report
@@ -82,9 +82,12 @@ def _distinct(dates: list[str]) -> list[str]:
 def _figure(points: list[dict[str, Any]], dims: list[str], labels: dict[str, str]) -> Any:
     """Return a line chart of each positioning's score over the results."""
     layout = _base_layout(height=320)
-    layout["yaxis"] = {"range": list(SCORE_RANGE), "gridcolor": GRID, "fixedrange": True}
-    layout["xaxis"] = {"type": "category", "fixedrange": True}
-    layout["legend"] = {"orientation": "h", "y": -0.2}
+    layout["margin"] = {"l": 8, "r": 24, "t": 16, "b": 16, "pad": 4}
+    layout["yaxis"] = {**SCORE_AXIS, "automargin": True}
+    layout["xaxis"] = {"type": "category", "fixedrange": True, "automargin": True}
+    # Each line is named below the chart (its dash tells it apart in black and white).
+    layout["showlegend"] = True
+    layout["legend"] = {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"}
     dates = [p["date"] for p in points]
     data = []
     for i, dim in enumerate(dims):

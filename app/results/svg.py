@@ -292,7 +292,13 @@ def lines_svg(
             body += [_diamond(x, y, colour) for x, y, _i, _v in points]
         for _x, y, i, value in points:
             labels.setdefault(i, []).append((y, number(value), "lines" not in trace["mode"]))
-    for i, marks in labels.items():
+    for i, column_marks in labels.items():
+        # Marks of one column at the same value share one label (« 50,0 » once, not four times).
+        same: dict[str, tuple[float, str, bool]] = {}
+        for y, text, is_open in column_marks:
+            kept = same.get(text)
+            same[text] = (y, text, is_open and (kept is None or kept[2]))
+        marks = list(same.values())
         baselines = _spread([y + 4 for y, _t, _o in marks], LINE_HEIGHT - 2, top + 4, bottom)
         anchor, x = (
             ("end", x_of(i) - 10) if i == 0 and len(columns) > 1 else ("start", x_of(i) + 10)
@@ -300,6 +306,14 @@ def lines_svg(
         for (_y, text, is_open), baseline in zip(marks, baselines, strict=True):
             body.append(_text(x, baseline, [("◇ " if is_open else "") + text], anchor=anchor))
     y = bottom + 28 + LINE_HEIGHT * max((len(_lines(str(c))) for c in columns), default=1)
+    legend, height = _legend(data, left, y)
+    return _svg(WIDTH, height, title, ident, body + legend)
+
+
+def _legend(data: list[Figure], left: float, y: float) -> tuple[list[str], float]:
+    """Return the legend of line traces from baseline y down (a sample of each line's dash or
+    a diamond beside its wrapped name), and the height it reaches."""
+    body = []
     for trace, name in _legend_items(data):
         colour = _colour(trace)
         if "lines" in trace.get("mode", "lines"):
@@ -313,7 +327,7 @@ def lines_svg(
         wrapped = _wrap(name, int((WIDTH - left - 40) / CHAR_WIDTH))
         body.append(_text(left + 36, y, wrapped, anchor="start"))
         y += LINE_HEIGHT * len(wrapped) + 4
-    return _svg(WIDTH, y, title, ident, body)
+    return body, y
 
 
 def _columns_of(xs: list[Any], columns: list[Any]) -> list[int]:
