@@ -9,6 +9,7 @@ result page's figure data.
 from __future__ import annotations
 
 import io
+import json
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -349,6 +350,15 @@ def test_brief_with_a_plan_the_team_views_and_the_progress(
     for key in ("gaps", "by_role", "positioning", "scores", "changes", "plan_changes"):
         assert everything.count(words[key]) >= 1, key
     assert f"{words['role']} :" in everything or f"{words['role']}:" in everything
+    # The questions with the largest gaps first, in the table as on the page's chart.
+    page = client.get(f"/resultat/{token}?lang={lang}").get_data(as_text=True)
+    chart = re.search(r'id="chart-perspectives-data">(.*?)</script>', page, re.S)
+    assert chart
+    gaps = json.loads(chart.group(1))["data"][0]
+    assert gaps["x"] == sorted(gaps["x"], reverse=True)
+    table = everything[everything.index(words["by_role"]) :]
+    rows = [table.index(normalise(question)) for question in gaps["customdata"]]
+    assert rows == sorted(rows)
     assert words["reading"] in everything
     assert words["redo"] not in everything
     assert words["manage"] not in everything
