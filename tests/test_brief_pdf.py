@@ -120,6 +120,9 @@ def test_brief_of_eight_recommendations(app: Flask, client: FlaskClient, token_e
         assert normalise(rec["title"]) in annex, rec["id"]
     assert annex.count("Source : Compte rendu") >= len(recommendations)
     assert "Scores des trois logiques d'action, sur 100" in annex
+    # No plan, no perspective answered, no earlier result: none of their sections is printed.
+    for absent in ("Plan d'action", "Les regards de votre équipe", "Vos progrès depuis"):
+        assert absent not in annex, absent
     date = re.search(r"Résultat établi le (\d{1,2} \w+ \d{4})", first)
     assert date, first[:300]
     for number, text in enumerate(texts, start=1):
