@@ -25,10 +25,11 @@ from flask import Flask
 from app import create_app, services
 from app import questionnaire as qn
 from app.db import Base, dispose_engines, get_engine, get_session
-from app.models import DiagnosticLink, Result
+from app.models import DiagnosticLink
 from app.plan import progress
 from app.results.views import score_text
 from config import TestConfig
+from tests.test_results import stored_report
 
 QUESTIONNAIRES = Path(__file__).resolve().parent / "questionnaires"
 
@@ -141,14 +142,8 @@ def _redo(app: Flask, token: str, answers: dict[str, Any]) -> tuple[str, list[st
 
 def _stored(app: Flask, token: str) -> tuple[str, dict[str, float], str]:
     """Return the version, the positioning scores and the dominant of a current result."""
-    with app.app_context():
-        session = get_session()
-        diagnostic = services.find_by_token(session, token)
-        assert diagnostic is not None
-        result = services.current_result(session, diagnostic)
-        assert result is not None
-        fr = result.payload["fr"]
-        return result.questionnaire_version, dict(fr["scores"]), str(fr["dominant"])
+    fr = stored_report(app, token)
+    return str(fr["questionnaire_version"]), dict(fr["scores"]), str(fr["dominant"])
 
 
 def _progress(app: Flask, token: str, lang: str = "fr") -> dict[str, Any]:
@@ -157,7 +152,7 @@ def _progress(app: Flask, token: str, lang: str = "fr") -> dict[str, Any]:
         session = get_session()
         diagnostic = services.find_by_token(session, token)
         assert diagnostic is not None
-        result = session.get(Result, services.current_result(session, diagnostic).id)  # type: ignore[union-attr]
+        result = services.current_result(session, diagnostic)
         assert result is not None
         found = progress.context(session, diagnostic, result, lang, score_text)
         assert found is not None
@@ -331,14 +326,8 @@ def test_the_reading_says_it_in_english(shipping: Shipping) -> None:
 
 def _progress_labels(app: Flask, token: str) -> dict[str, str]:
     """Return the French label of each positioning of a current result."""
-    with app.app_context():
-        session = get_session()
-        diagnostic = services.find_by_token(session, token)
-        assert diagnostic is not None
-        result = services.current_result(session, diagnostic)
-        assert result is not None
-        fr = result.payload["fr"]
-        return {dim: fr["labels"][dim] for dim in fr["scores"]}
+    fr = stored_report(app, token)
+    return {dim: fr["labels"][dim] for dim in fr["scores"]}
 
 
 def test_the_printed_brief_tells_the_two_changes_apart(shipping: Shipping) -> None:
