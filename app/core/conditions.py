@@ -329,6 +329,8 @@ class Explainer:
         self.q = env.questionnaire
         self.lang = lang
         self.colon = f"{NBSP}: " if lang == "fr" else ": "
+        # The partner countries as scoring classified them (named without classifying again).
+        self.classified = {c.code: c for c in env.partners}
 
     def reasons(self, cond: Condition) -> list[str]:
         """Return the reasons, in words, that make a holding condition true."""
@@ -363,7 +365,9 @@ class Explainer:
         """Return « vous n'avez pas indiqué : acteurs associés : entreprises, CCI »."""
         question = self.q.questions[qid]
         short = question.short.get(self.lang)
-        labels = question.kind.reason_labels(question, codes, self.lang, self.q.value_labels)
+        labels = question.kind.reason_labels(
+            question, codes, self.lang, self.q.value_labels, self.classified
+        )
         what = f"{short}{self.colon}{', '.join(labels)}" if labels else short
         return f"{NOT_GIVEN[self.lang]}{self.colon}{what}"
 
@@ -407,7 +411,9 @@ class Explainer:
             codes = [str(value)]
         if only:
             codes = [c for c in codes if c in only]
-        labels = question.kind.reason_labels(question, codes, self.lang, self.q.value_labels)
+        labels = question.kind.reason_labels(
+            question, codes, self.lang, self.q.value_labels, self.classified
+        )
         return ", ".join(labels) or self.q.value_labels["none_selected"].get(self.lang)
 
     def describe_answer(self, qid: str, only: Sequence[str] = ()) -> str:
