@@ -13,13 +13,17 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, delete
+from sqlalchemy.orm import Session
 
 from app import questionnaire as qn
 from app import services
 from app.admin import charts
 from app.core.summary import diagnostic_codes, released_rows
-from app.db import get_session
-from app.models import Diagnostic, SharedResult
+from app.db import Base, get_session
+from app.models import SHARED_SCORE_COLUMNS, Diagnostic, DiagnosticLink, SharedResult
 from app.stats import release, snapshot
 from tests.factories import EXAMPLE_A, EXAMPLE_B
 from tests.stats_support import estimates, publish, section, table
@@ -344,3 +348,79 @@ def test_publishing_releases_pairs_and_answers_under_the_stored_split(admin_app:
     assert answers is not None
     assert answers.sensitivity == read.domains.answer_sensitivity("1")
     assert datetime.now(UTC).date().isoformat() == found.day
+
+
+# --- The pairs' sensitivity, as the methodology note states it ---------------------------------
+
+PAIR_ENGINE = create_engine("sqlite://")  # no foreign keys: rows are written straight in
+Base.metadata.create_all(PAIR_ENGINE)
+
+
+def _pairs_input(shared: dict[int, tuple[float, ...]], links: dict[int, int]) -> release.Summary:
+    """Return the pairs the snapshot's SQL finds among these shared diagnostics and links."""
+    with Session(PAIR_ENGINE) as session:
+        session.execute(delete(SharedResult))
+        session.execute(delete(DiagnosticLink))
+        for newer, older in links.items():
+            session.add(DiagnosticLink(diagnostic_id=newer, previous_id=older, dropped=[]))
+        for diagnostic_id, scores in shared.items():
+            session.add(
+                SharedResult(
+                    diagnostic_id=diagnostic_id,
+                    result_id=diagnostic_id,
+                    questionnaire_version="1",
+                    month="2026-01",
+                    collectivity_type="commune",
+                    population="lt_20k",
+                    region="84",
+                    recommendations="",
+                    dominant=release.POSITIONINGS[0],
+                    **dict(zip(SHARED_SCORE_COLUMNS, (*scores, 0.0, 0.0, 0.0), strict=True)),
+                    partner_income_group="none",
+                )
+            )
+        session.flush()
+        summary = release.Summary()
+        snapshot._add_pairs(session, summary)
+        session.rollback()
+    return summary
+
+
+forests = st.tuples(st.integers(2, 12), st.integers(0, 11)).flatmap(
+    lambda nv: st.tuples(
+        # Each diagnostic may be a redo of an earlier one, often of the one removed.
+        st.lists(
+            st.one_of(st.none(), st.just(nv[1] % nv[0]), st.integers(0, nv[0] - 1)),
+            min_size=nv[0],
+            max_size=nv[0],
+        ),
+        st.lists(st.booleans(), min_size=nv[0], max_size=nv[0]),
+        st.lists(st.tuples(*[st.floats(0, 100)] * 3), min_size=nv[0], max_size=nv[0]),
+        st.just(nv[1] % nv[0]),
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(forests)
+def test_one_diagnostic_moves_the_pairs_by_at_most_2_and_each_sum_by_at_most_100(
+    forest: tuple[list[int | None], list[bool], list[tuple[float, ...]], int],
+) -> None:
+    parents, shared_flags, scores, removed = forest
+    ids = range(1, len(parents) + 1)
+    links = {i: p + 1 for i, p in zip(ids, parents, strict=True) if p is not None and p + 1 < i}
+    shared = {i: s for i, s, f in zip(ids, scores, shared_flags, strict=True) if f}
+    victim = removed + 1
+    with_it = _pairs_input({**shared, victim: scores[removed]}, links)
+    # Without it: not shared any more, or deleted (its links go, as the cascade does).
+    unshared = _pairs_input({i: s for i, s in shared.items() if i != victim}, links)
+    kept = {n: (None if o == victim else o) for n, o in links.items() if n != victim}
+    deleted = _pairs_input(
+        {i: s for i, s in shared.items() if i != victim},
+        {n: o for n, o in kept.items() if o is not None},
+    )
+    for without in (unshared, deleted):
+        assert abs(with_it.pairs - without.pairs) <= release.SENSITIVITY["pair_counts"]
+        moved = [abs(a - b) for a, b in zip(with_it.pair_sums, without.pair_sums, strict=True)]
+        assert all(m <= release.SCORE_MAX + 1e-6 for m in moved)
+        assert sum(moved) <= release.SENSITIVITY["pair_sums"] + 1e-6
