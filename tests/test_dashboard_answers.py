@@ -189,6 +189,7 @@ def test_summaries_are_too_imprecise_below_the_size_the_note_gives(admin_app: Fl
     assert answers is not None
     assert version is not None
     needed = charts.precise_from(answers, version.n)
+    assert needed == 1770  # at ε = 2, as the README says
     assert f"{needed:,}".replace(",", "\u202f") in notice.note
     # At that size, every share's margin is within the threshold, whatever its value.
     total = release.Estimate(float(needed), version.n.margin)
@@ -242,6 +243,19 @@ def test_the_change_between_two_results_is_shown_from_k_pairs_with_its_margin(
         english = charts.build(many, "all", "", K, "en").chart("chart-changes")
     assert english is not None
     assert english.caption == "Change between two shared diagnostics of the same authority"
+
+
+def test_the_mean_change_needs_about_520_pairs_at_the_default_epsilon() -> None:
+    domains = snapshot.domains(date(2026, 6, 1))
+    pairs = release.Release(2.0, release.publish([], domains, 2.0), domains).pairs()
+    assert pairs is not None
+
+    def margin(n: int) -> float:
+        found = release.Changes(float(n), pairs.count_scale, (0.0, 0.0, 0.0), pairs.sum_scale)
+        return found.mean(release.POSITIONINGS[0]).margin
+
+    assert margin(500) > release.IMPRECISE >= margin(520)  # README: « about 520 pairs »
+    assert margin(1300) <= 10.0 < margin(1250)  # « ± 10 points from about 1,300 »
 
 
 def test_a_snapshot_published_before_the_split_is_read_with_its_own_noise() -> None:

@@ -57,6 +57,7 @@ def dashboard() -> str:
     form, board, dimension, value, published = _board()
     lang = current_lang()
     answer_version = (list(published.release.domains.of("answers")) or [""])[-1]
+    released = published.release.answers(answer_version)
     return render_template(
         "admin/dashboard.html",
         form=form,
@@ -68,6 +69,6 @@ def dashboard() -> str:
         factor=round(math.exp(published.snapshot.epsilon), 1),
         budget=published.release.budget,
         answer_version=answer_version,
-        answer_sensitivity=published.release.domains.answer_sensitivity(answer_version),
+        answer_sensitivity=released.sensitivity if released else 0,
         box_min=published.release.box_minimum(),
     )
