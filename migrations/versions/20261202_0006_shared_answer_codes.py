@@ -23,9 +23,6 @@ def upgrade() -> None:
     """
     with op.batch_alter_table("shared_result") as batch:
         batch.add_column(sa.Column("answer_codes", sa.Text(), nullable=False, server_default=""))
-    from app import questionnaire as qn
-    from app.services import answer_codes
-
     conn = op.get_bind()
     rows = conn.execute(
         sa.text(
@@ -33,6 +30,11 @@ def upgrade() -> None:
             "JOIN diagnostic d ON d.id = s.diagnostic_id"
         )
     ).all()
+    if not rows:
+        return  # nothing shared yet: the questionnaire files are not even read
+    from app import questionnaire as qn
+    from app.services import answer_codes
+
     questionnaires = qn.load_all()
     for diagnostic_id, version, answers in rows:
         questionnaire = questionnaires.get(str(version))
