@@ -26,7 +26,7 @@ from app.db import Base, get_session
 from app.models import SHARED_SCORE_COLUMNS, Diagnostic, DiagnosticLink, SharedResult
 from app.stats import release, snapshot
 from tests.factories import EXAMPLE_A, EXAMPLE_B
-from tests.stats_support import estimates, publish, section, table
+from tests.stats_support import estimates, publish, redone, section, table
 from tests.test_admin_support import admin_app, logged_in, share, variant, wire
 from tests.test_engine_web import serve
 
@@ -34,18 +34,6 @@ __all__ = ["admin_app"]
 
 K = 5
 QUESTIONS = Path(__file__).resolve().parents[1] / "questions"
-
-
-def redone(app: Flask, previous_id: int, answers: dict[str, Any]) -> int:
-    """Redo a diagnostic (« Refaire le diagnostic »), answer, finish and share; return its id."""
-    with app.app_context():
-        session = get_session()
-        previous = session.get(Diagnostic, previous_id)
-        assert previous is not None
-        diagnostic, _token, _dropped = services.redo(session, previous)
-        services.save_answers(session, diagnostic, dict(answers), diagnostic.current_step)
-        services.complete(session, diagnostic, share_anonymised=True)
-        return diagnostic.id
 
 
 def _release(

@@ -33,6 +33,7 @@ from tests.stats_support import (
     estimates,
     forget_snapshots,
     publish,
+    redone,
     section,
     set_month,
     table,
@@ -402,18 +403,6 @@ def test_no_question_summary_of_a_filtered_selection(admin_app: Flask) -> None:
 # --- 7. Re-diagnosis pairs ------------------------------------------------------------------------
 
 
-def _redo(app: Flask, previous_id: int, answers: dict[str, object]) -> int:
-    """Redo a diagnostic, answer, finish and share (what any respondent can do with its link)."""
-    with app.app_context():
-        session = get_session()
-        previous = session.get(Diagnostic, previous_id)
-        assert previous is not None
-        diagnostic, _token, _dropped = services.redo(session, previous)
-        services.save_answers(session, diagnostic, dict(answers), diagnostic.current_step)
-        services.complete(session, diagnostic, share_anonymised=True)
-        return diagnostic.id
-
-
 def _change_figures(client: FlaskClient) -> list[str] | None:
     """Return the mean changes the dashboard prints, None if refused."""
     html = client.get("/admin/").get_data(as_text=True)
@@ -431,7 +420,7 @@ def test_k_minus_one_pairs_never_show_a_change(admin_app: Flask) -> None:
     share(admin_app, EXAMPLE_B, 10)
     lower = variant(EXAMPLE_A, elected_awareness=1, cross_service=1)
     for first in share(admin_app, lower, K - 1):
-        _redo(admin_app, first, EXAMPLE_A)
+        redone(admin_app, first, EXAMPLE_A)
     with admin_app.app_context():
         assert snapshot.summary_of(get_session()).pairs == K - 1
     client = logged_in(admin_app)
@@ -449,13 +438,13 @@ def test_a_flood_of_redos_of_one_diagnostic_counts_as_one_pair(admin_app: Flask)
     """
     honest = share(admin_app, EXAMPLE_B, K)
     for first in honest:
-        _redo(admin_app, first, variant(EXAMPLE_B, cross_service=4))
+        redone(admin_app, first, variant(EXAMPLE_B, cross_service=4))
     with admin_app.app_context():
         before = snapshot.summary_of(get_session())
     [own] = share(admin_app, variant(EXAMPLE_A, cross_service=1, elected_awareness=1), 1)
     extreme = variant(EXAMPLE_A, cross_service=4, elected_awareness=4, work_mode="project")
     for _ in range(15):
-        last = _redo(admin_app, own, extreme)
+        last = redone(admin_app, own, extreme)
     with admin_app.app_context():
         after = snapshot.summary_of(get_session())
     assert after.pairs == before.pairs + 1
