@@ -199,6 +199,15 @@ class QuestionType:
             SummaryRow(c, label, n) for (c, n), label in zip(counts.items(), labels, strict=True)
         ]
 
+    def summary_width(self, question: Question) -> int:
+        """Return in how many summary rows one answer can count at most: the L1 sensitivity of
+        the question's released per-option counts (each row counts a diagnostic at most once).
+        """
+        rows = len(self.summary(question, [], "fr"))
+        if not self.multiple:
+            return min(1, rows)
+        return min(rows, question.max_choices or rows)
+
     # -- forms --
 
     def form_field(self, question: Question, lang: str) -> Any:
