@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ from app import questionnaire as qn
 from app import services
 from app.core import partners
 from app.core.answers import validate
-from app.core.model import AnswerValue, Questionnaire
+from app.core.model import AnswerValue, Questionnaire, Section
 from app.services import Completion, Scored
 
 DEFAULT_POOL = 1000
@@ -202,13 +203,54 @@ def draw_answers(
 ) -> dict[str, AnswerValue]:
     """Return a valid answer set to every question of a questionnaire version."""
     answers = core_answers(rng, buckets)
-    drawn: dict[str, AnswerValue] = {}
+    drawn: dict[str, Any] = {}
     for qid, question in questionnaire.questions.items():
+        if question.repeat is not None:
+            continue
         if qid in answers:
             drawn[qid] = answers[qid]
         else:  # a question the model does not know: any valid answer its type draws
             drawn[qid] = question.kind.sample(question, rng)
+    section = questionnaire.repeats.get("partnerships")
+    if section is not None and "has_partnerships" in questionnaire.questions:
+        # Version 2 onwards: one block per partner country; the core answers derive from them.
+        drawn["has_partnerships"] = "yes" if answers["partner_countries"] else "no"
+        drawn["partnerships"] = _blocks(rng, answers, section)
     return validate(questionnaire, drawn)
+
+
+AGES = ("lt_3y", "3_10y", "gt_10y")
+
+
+def _blocks(rng: random.Random, answers: dict[str, AnswerValue], section: Section) -> list[Any]:
+    """Return one partnership block per partner country, consistent with the core answers.
+
+    The first block carries the oldest partnership's age, the others are no older; métropoles
+    among the partner territories follow ``partner_metropolises``; the other fields are drawn.
+    """
+    assert section.repeat is not None  # noqa: S101 - repeats holds repeat sections only
+    codes = list(answers["partner_countries"])[: section.repeat.max]  # type: ignore[arg-type]
+    oldest = str(answers.get("partnership_age"))
+    top = AGES.index(oldest) if oldest in AGES else 0
+    metro = answers.get("partner_metropolises")
+    blocks = []
+    for i, code in enumerate(codes):
+        item: dict[str, Any] = {}
+        for question in section.questions:
+            if question.kind.multiple and question.options:
+                # One to three ticks, as a partnership usually has (never the exclusive « none »).
+                codes_ = [o.code for o in question.options if not o.exclusive]
+                item[question.id] = rng.sample(codes_, rng.randint(1, min(3, len(codes_))))
+            else:
+                item[question.id] = question.kind.sample(question, rng)
+        item["partner_country"] = code
+        item["partnership_since"] = AGES[top] if i == 0 else AGES[rng.randint(0, top)]
+        capital = metro == "most" or (metro == "some" and i == 0 and len(codes) > 2)
+        item["partner_territory_kind"] = (
+            "capital_metropolis" if capital else rng.choice(("city", "region_province", "rural"))
+        )
+        blocks.append(item)
+    return blocks
 
 
 # --- Scored answer sets -------------------------------------------------------------------------
