@@ -596,3 +596,54 @@ def test_overseas_authorities_are_asked_about_regional_cooperation() -> None:
     assert rec.text.endswith("avec les pays de votre bassin, menée avec un programme INTERREG.")
     mainland = validate(Q2, core(region="53", regional_cooperation=["interreg"]))
     assert "regional_cooperation" not in mainland
+
+
+# --- What « tailored » must mean (DOMAIN.md), over generated v2 answer sets --------------------
+
+LOW = [c.code for c in partners.countries() if c.income_group == "low"]
+OECD = [c.code for c in partners.countries() if c.oecd and not partners.is_french_territory(c.code)]
+
+
+@settings(max_examples=80, deadline=None)
+@given(v2_answers(), st.lists(st.sampled_from(LOW), min_size=1, max_size=4, unique=True))
+def test_a_commune_with_only_low_income_partners_is_not_sent_to_export(
+    answers: dict[str, Any], countries: list[str]
+) -> None:
+    raw = {k: v for k, v in answers.items() if k not in ("partnerships", "has_partnerships")}
+    recs = fired({**raw, "collectivity_type": "commune", "partner_countries": countries})
+    assert "upstream_role" in recs
+    assert "cci_mission" not in recs
+    assert "economic_missions" not in recs
+    assert "open_partnership" not in recs
+
+
+@settings(max_examples=80, deadline=None)
+@given(v2_answers(), st.lists(st.sampled_from(OECD), min_size=1, max_size=4, unique=True))
+def test_an_economic_metropole_gets_economic_actions_not_only_solidarity(
+    answers: dict[str, Any], countries: list[str]
+) -> None:
+    raw = {k: v for k, v in answers.items() if k not in ("partnerships", "has_partnerships")}
+    recs = fired(
+        {
+            **raw,
+            "collectivity_type": "metropole",
+            "partner_countries": countries,
+            "local_actors": ["companies", "clusters"],
+        }
+    )
+    assert {"economic_missions", "cci_mission", "open_partnership", "city_network"} & set(recs)
+    assert "upstream_role" not in recs
+    assert "involve_competent_authority" not in recs
+
+
+def test_every_recommendation_and_warning_is_reachable() -> None:
+    rng = random.Random(2026)
+    seen: set[str] = set()
+    for _ in range(1500):
+        raw = random_answers(Q2, rng)
+        raw["has_partnerships"] = rng.choice(["yes", "yes", "no"])
+        answers = validate(Q2, prune(Q2, raw))
+        seen |= {r.id for r in fired_rules(Q2, env_of_result(Q2, answers, score(Q2, answers)))}
+        if seen >= {r.id for r in Q2.rules}:
+            break
+    assert {r.id for r in Q2.rules} - seen == set()
