@@ -39,6 +39,10 @@ MONTHS_BACK = 24
 
 TYPES = {"commune": 34, "intercommunalite": 22, "metropole": 9, "departement": 16, "region": 11}
 TYPES_OTHER = 8
+# Types version 2 added (a version without them draws « other » instead): the collectivités à
+# statut particulier of Corse, Martinique and Guyane, and syndicats.
+TYPES_V2 = {"collectivite_unique": 1.5, "syndicat": 5}
+SPECIAL_STATUS_REGIONS = {"94": 1, "02": 1, "03": 1}
 # How much each type leans towards economic action (0 = solidarity, 1 = business).
 ECONOMIC_LEAN = {
     "region": 0.78,
@@ -47,6 +51,8 @@ ECONOMIC_LEAN = {
     "other": 0.4,
     "departement": 0.3,
     "commune": 0.28,
+    "collectivite_unique": 0.6,
+    "syndicat": 0.35,
 }
 POPULATION = {
     "commune": {"lt_20k": 38, "20k_100k": 36, "100k_500k": 21, "500k_1m": 4, "gt_1m": 1},
@@ -55,6 +61,8 @@ POPULATION = {
     "departement": {"100k_500k": 30, "500k_1m": 35, "gt_1m": 35},
     "region": {"500k_1m": 6, "gt_1m": 94},
     "other": {"lt_20k": 30, "20k_100k": 30, "100k_500k": 30, "500k_1m": 5, "gt_1m": 5},
+    "collectivite_unique": {"100k_500k": 70, "500k_1m": 30},
+    "syndicat": {"20k_100k": 30, "100k_500k": 45, "500k_1m": 15, "gt_1m": 10},
 }
 # Roughly the regions' share of the population (INSEE), overseas regions included.
 REGIONS = {
@@ -123,14 +131,14 @@ def _multi(rng: random.Random, probabilities: dict[str, float], at_most: int | N
 
 def core_answers(rng: random.Random, buckets: dict[str, list[str]]) -> dict[str, AnswerValue]:
     """Return one plausible set of answers to the core questions."""
-    ctype = _pick(rng, {**TYPES, "other": TYPES_OTHER})
+    ctype = _pick(rng, {**TYPES, "other": TYPES_OTHER, **TYPES_V2})
     e = min(1.0, max(0.0, ECONOMIC_LEAN[ctype] + rng.gauss(0, 0.15)))
     maturity = min(1.0, max(0.0, rng.betavariate(2, 2) + 0.15 * (e - 0.5)))
     big = ctype in ("region", "metropole")
     answers: dict[str, AnswerValue] = {
         "collectivity_type": ctype,
         "population": _pick(rng, POPULATION[ctype]),
-        "region": _pick(rng, REGIONS),
+        "region": _pick(rng, SPECIAL_STATUS_REGIONS if ctype == "collectivite_unique" else REGIONS),
         "budget_trend": _pick(
             rng, {"strong_decrease": 18, "decrease": 40, "stable": 30, "increase": 12}
         ),
@@ -203,6 +211,8 @@ def draw_answers(
 ) -> dict[str, AnswerValue]:
     """Return a valid answer set to every question of a questionnaire version."""
     answers = core_answers(rng, buckets)
+    if answers["collectivity_type"] not in questionnaire.questions["collectivity_type"].codes:
+        answers["collectivity_type"] = "other"
     drawn: dict[str, Any] = {}
     for qid, question in questionnaire.questions.items():
         if question.repeat is not None:
