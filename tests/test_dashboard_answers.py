@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app import questionnaire as qn
 from app import services
 from app.admin import charts
-from app.core.summary import diagnostic_codes, released_rows
+from app.core.summary import diagnostic_codes, released_rows, summarised
 from app.db import Base, get_session
 from app.models import SHARED_SCORE_COLUMNS, Diagnostic, DiagnosticLink, SharedResult
 from app.stats import release, snapshot
@@ -111,7 +111,7 @@ def test_the_snapshot_counts_per_version_what_the_diagnostics_count_in(admin_app
     share(admin_app, EXAMPLE_B, 1, shared=False)
     with admin_app.app_context():
         summary = snapshot.summary_of(get_session())
-    counts = summary.answers["1"]
+    counts = summary.answers[qn.current().version]
     assert counts["collectivity_type=commune"] == 3
     assert counts["collectivity_type=region"] == 2
     for goal in EXAMPLE_A["goals"]:
@@ -188,15 +188,31 @@ def test_summaries_are_too_imprecise_below_the_size_the_note_gives(admin_app: Fl
 
 def test_summaries_and_changes_are_for_the_whole_set_only(admin_app: Flask) -> None:
     share(admin_app, EXAMPLE_A, 40)  # far above k, whatever the noise on the whole set
+    current = qn.current()
     client = logged_in(admin_app)
     page = client.get("/admin/?selection=collectivity_type:commune").get_data(as_text=True)
-    assert 'id="chart-q1' not in page
+    assert f'id="chart-q{current.version}' not in page
     assert 'id="chart-changes' not in page
     whole = client.get("/admin/").get_data(as_text=True)
-    assert 'id="chart-q1' in whole
+    assert f'id="chart-q{current.version}' in whole
     assert 'id="chart-changes-section"' in whole
     assert 'id="methodology-answers"' in whole
-    assert "(29 pour la version 1)" in whole  # the sensitivity, as released
+    # The sensitivity, as released: what one diagnostic can tick, question by question.
+    width = sum(widest(question) for question in summarised(current).values())
+    assert f"({width} pour la version {current.version})" in whole
+
+
+def widest(question: Any) -> int:
+    """Return how many summary rows of a question one diagnostic can fall in: one for a single
+    choice, its maximum of ticks for a multiple choice, the five income groups for countries;
+    in a repeated block, any of its rows (the blocks may differ).
+    """
+    if question.type in ("country", "country_multi"):
+        return 5
+    if question.repeat is not None or question.type == "multi":
+        limit = question.max_choices if question.repeat is None else None
+        return limit or len(question.options)
+    return 1
 
 
 def test_the_change_between_two_results_is_shown_from_k_pairs_with_its_margin(

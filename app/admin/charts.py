@@ -24,6 +24,7 @@ from flask_babel import format_date, format_decimal, gettext
 from app import partners
 from app import questionnaire as qn
 from app.charts import wrap_label
+from app.core.summary import summarised
 from app.stats import mechanisms
 from app.stats.release import (
     IMPRECISE,
@@ -312,6 +313,8 @@ def dominant_chart(sel: Selection, k: int, lang: str) -> Chart:
         "layout": _layout(
             _("Nombre de diagnostics (estimation)"),
             [_category(positioning_label(p, lang)) for p in shown],
+            # Counts run into thousands: few ticks, so that they never touch on a phone.
+            xaxis={"nticks": 4},
         ),
     }
     rows = [
@@ -940,7 +943,7 @@ def question_charts(release: Release, k: int, lang: str) -> list[Chart]:
             continue
         found = [
             question_chart(question, answers, cell.n, k, lang)
-            for question in questionnaire.questions.values()
+            for question in summarised(questionnaire).values()
         ]
         if not any(c.figure is not None for c in found):
             note = _(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from app.core.model import Questionnaire
+from app.core.model import Question, Questionnaire
 from app.core.scoring import items_of
 from app.core.types import SummaryRow
 
@@ -28,6 +28,22 @@ def summaries(
 # --- One diagnostic's contribution to the released per-option counts ----------------------------
 
 
+def summarised(questionnaire: Questionnaire) -> dict[str, Question]:
+    """Return the questions whose counts are released, by id: every question but the block
+    fields a derived question already summarises (a partnership's country and age are counted
+    once, through the partner countries and the oldest partnership), so that no answer spends
+    the privacy budget twice.
+    """
+    covered = {
+        (q.derive.repeat, q.derive.field) for q in questionnaire.derived if q.derive is not None
+    }
+    return {
+        qid: question
+        for qid, question in questionnaire.questions.items()
+        if (question.repeat, qid) not in covered
+    }
+
+
 def released_rows(questionnaire: Questionnaire) -> dict[str, tuple[tuple[str, ...], int]]:
     """Return, per question, the codes of its summary rows and the most rows one diagnostic can
     count in (its width).
@@ -37,7 +53,7 @@ def released_rows(questionnaire: Questionnaire) -> dict[str, tuple[tuple[str, ..
     chose it, so its width is at most the repeat's maximum times one item's width.
     """
     found: dict[str, tuple[tuple[str, ...], int]] = {}
-    for qid, question in questionnaire.questions.items():
+    for qid, question in summarised(questionnaire).items():
         codes = tuple(row.code for row in question.kind.summary(question, [], "fr"))
         width = question.kind.summary_width(question)
         if question.repeat is not None:
@@ -56,7 +72,7 @@ def diagnostic_codes(
     """
     widths = released_rows(questionnaire)
     found: dict[str, tuple[str, ...]] = {}
-    for qid, question in questionnaire.questions.items():
+    for qid, question in summarised(questionnaire).items():
         if question.repeat is None:
             values = [answers.get(qid)]
         else:

@@ -13,6 +13,7 @@ from flask import Flask
 from playwright.sync_api import Page
 
 from app import questionnaire as qn
+from app.core.summary import summarised
 from app.db import get_session
 from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, assert_charts_drawn
 from tests.browser.legibility import keep_screenshot, legibility_problems
@@ -130,7 +131,13 @@ def test_dashboard_charts_are_legible(page: Page, dashboard: str, width: int) ->
     page.wait_for_url(re.compile(r"/admin/\?"))
     assert_charts_drawn(page, minimum=1)
     if not query:  # the whole set: every question's summary is drawn, and measured below
-        questions = qn.current().questions
-        assert page.locator("[id^='chart-q1-'].chart").count() == len(questions)
+        # The demo data share half their diagnostics on each version: enough for version 1's
+        # summaries to be precise (drawn, and measured below), not yet for version 2's (its
+        # notice says from how many they will be).
+        first = qn.get("1")
+        assert first is not None
+        drawn = page.locator("[id^='chart-q1-'].chart")
+        assert drawn.count() == len(summarised(first))
+        assert "chart-q2" in page.content()
 
     check_legible(page, f"dashboard-{dashboard}-{width}")
