@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from app.core.model import Answers, Condition, Question, Questionnaire, Section
@@ -247,6 +248,14 @@ class Env:
     def inside(self, item: Mapping[str, Any]) -> Env:
         """Return the environment of one item: its answers over the diagnostic's."""
         return replace(self, answers={**self.answers, **item})
+
+
+@cache
+def reads_facts(cond: Condition) -> bool:
+    """Return whether a condition tests a fact (then its facts, partners' classification
+    included, must be derived before it is evaluated; skip logic mostly reads answers only).
+    """
+    return any(leaf.op == "fact" for leaf in cond.leaves())
 
 
 def answered(value: Any) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from app.core.conditions import Env, answered, holds
+from app.core.conditions import Env, answered, holds, reads_facts
 from app.core.facts import derived_facts
 from app.core.model import AnswerValue, Condition, Derivation, Question, Questionnaire
 
@@ -29,9 +29,10 @@ def _holds(
     questionnaire: Questionnaire, cond: Condition | None, answers: Mapping[str, Any]
 ) -> bool:
     """Return whether a skip-logic condition holds over the answers (no condition: always)."""
-    return cond is None or holds(
-        cond, Env(questionnaire, answers, derived_facts(questionnaire, answers))
-    )
+    if cond is None:
+        return True
+    facts = derived_facts(questionnaire, answers) if reads_facts(cond) else {}
+    return holds(cond, Env(questionnaire, answers, facts))
 
 
 def left_out(questionnaire: Questionnaire, section_id: str, answers: Mapping[str, Any]) -> bool:

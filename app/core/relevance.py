@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from app.core.conditions import Env, holds
+from app.core.conditions import Env, holds, reads_facts
 from app.core.derive import derive
 from app.core.facts import derived_facts
 from app.core.model import Condition, Questionnaire, Section
@@ -36,7 +36,10 @@ def applies(
     cond: Condition | None, questionnaire: Questionnaire, answers: Mapping[str, Any]
 ) -> bool:
     """Return whether a ``relevant`` condition holds (no condition: always)."""
-    return cond is None or holds(cond, env_of(questionnaire, answers))
+    if cond is None:
+        return True
+    facts = derived_facts(questionnaire, answers) if reads_facts(cond) else {}
+    return holds(cond, Env(questionnaire, answers, facts))
 
 
 def section_applies(
