@@ -181,21 +181,23 @@ def _levels(p: Problems, node: Any) -> tuple[Level, ...]:
                 f"portefeuille\u00a0: les niveaux valent 0, 1, 2… dans l'ordre\u00a0; "
                 f"attendu {index}, trouvé {_q(value)}",
             )
-        groups = tuple(str(g) for g in item.get("groups") or [])
-        for group in groups:
+        raw_groups = item.get("groups") or []
+        groups = tuple(str(g) for g in raw_groups)
+        for group in raw_groups:
+            where = group if getattr(group, "line", 0) else item
             if group not in GROUPS:
                 p.add(
-                    item,
+                    where,
                     f"portefeuille\u00a0: groupe de revenu inconnu {_q(group)} "
                     f"(parmi {', '.join(GROUPS)})",
                 )
             elif group in seen:
                 p.add(
-                    item,
+                    where,
                     f"portefeuille\u00a0: le groupe {_q(group)} est déjà au niveau {seen[group]}",
                 )
             else:
-                seen[group] = index
+                seen[str(group)] = index
         least = item.get("least_developed", False)
         if not isinstance(least, bool):
             p.add(item, "portefeuille\u00a0: «\u00a0least_developed\u00a0» vaut true ou false")
