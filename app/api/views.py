@@ -34,6 +34,9 @@ def question_json(question: Question, lang: str) -> dict[str, Any]:
     if question.help:
         data["help"] = question.help.get(lang)
     data.update(question.kind.describe(question, lang))
+    if question.derive is not None:
+        # Computed from the blocks of a repeat section when they are posted; else as given.
+        data["derived"] = True
     return data
 
 

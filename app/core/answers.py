@@ -2,7 +2,9 @@
 
 Each type cleans its own values; skip logic leaves irrelevant questions out (their answers are
 dropped, never an error); a repeat section's answer is a list of items, each a mapping of its
-questions' answers; consistency constraints are checked once every answer they read is known.
+questions' answers; a question derived from blocks takes its value from them when they are given
+(its own value is then ignored, see ``app.core.derive``); consistency constraints are checked
+once every answer they read is known.
 Errors are keyed by question id, or ``<section>-<item>-<question>`` inside a repeat (the names
 the step forms give their fields).
 """
@@ -14,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.conditions import answered, holds
+from app.core.derive import holds_blocks
 from app.core.model import AnswerValue, Question, Questionnaire, Section
-from app.core.relevance import applies, env_of
+from app.core.relevance import applies, env_of, prune
 from app.core.types import message
 
 
@@ -68,10 +71,18 @@ class _Check:
         ):
             return
         if section.repeat is not None:
-            if section.id in self.wanted:
+            # Blocks that questions are derived from stay absent when not given: the derived
+            # questions then keep their given values (the API's core answers).
+            derived = self.questionnaire.derived
+            sourced = any(d.derive and d.derive.repeat == section.id for d in derived)
+            if section.id in self.wanted and (section.id in raw or not sourced):
                 self.items(section, raw.get(section.id))
             return
         for question in section.questions:
+            if question.derive is not None and holds_blocks(
+                self.questionnaire, question, {**self.known, **raw}
+            ):
+                continue
             if question.id in self.wanted and (
                 question.relevant is None
                 or applies(question.relevant, self.questionnaire, self.known)
@@ -157,4 +168,6 @@ def validate(
         check.constraints()
     if check.errors:
         raise AnswerErrors(check.errors)
+    if only is None and questionnaire.derived:
+        return prune(questionnaire, check.clean)
     return check.clean

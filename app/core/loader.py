@@ -4,6 +4,14 @@ A version is a folder ``questions/v<N>/`` holding ``questionnaire.yaml`` (dimens
 questions, options and weights, facts, constraints) and ``rules.yaml`` (recommendations and
 warnings). Problems are worded in French and point at the line of the faulty value itself: the
 YAML loader keeps the line of every mapping and every string.
+
+Keys of a question: ``id``, ``type`` (a registered type: single, multi, scale, country,
+country_multi…), ``label``, ``short``, ``help``, ``required``, ``options`` (``code``, ``label``,
+``weights``, ``exclusive``) or ``options_from: regions``, ``partner_weights`` (country_multi),
+``min_choices`` / ``max_choices``, ``relevant`` (skip logic), ``perception``, ``source`` (the §
+of the report its weights rest on) and ``derive`` (its value computed from a repeat section's
+blocks: ``{repeat, field, how: union | max | share, empty, codes, bands}``, see
+``app.core.derive``).
 """
 
 from __future__ import annotations
@@ -24,8 +32,10 @@ from app.core.model import (
     LANGS,
     PRIORITIES,
     AnswerValue,
+    Band,
     Condition,
     Constraint,
+    Derivation,
     Dimension,
     Fact,
     Fragment,
@@ -47,6 +57,8 @@ SAMPLES = 5_000
 # Contradictory rules (opposite stances on one topic) are tried on this many random answer sets.
 CONFLICT_SAMPLES = 400
 STANCES = ("for", "against")
+# Question types naming partner countries (abroad only under strict reasoning).
+COUNTRY_TYPES = ("country", "country_multi")
 
 
 class QuestionnaireError(Exception):
@@ -353,6 +365,227 @@ def _with_skip_logic(
     return result
 
 
+# --- Derived questions -----------------------------------------------------------------------
+
+DERIVATIONS = ("union", "max", "share")
+
+
+def _codes_of(question: Question) -> str:
+    """Return a question's codes as a problem lists them."""
+    return ", ".join(question.codes)
+
+
+def _check_union(p: Problems, node: _Node, target: Question, source: Question) -> None:
+    """Record a union that does not gather countries into a list of countries."""
+    if source.type not in ("country", "country_multi"):
+        p.add(
+            node.get("field"),
+            f"«\u00a0{target.id}\u00a0»\u00a0: «\u00a0how: union\u00a0» demande un champ "
+            f"de type country ou country_multi («\u00a0{source.id}\u00a0» est {source.type})",
+        )
+    if target.type != "country_multi":
+        p.add(
+            node.get("how"),
+            f"«\u00a0{target.id}\u00a0»\u00a0: «\u00a0how: union\u00a0» demande une question "
+            f"de type country_multi («\u00a0{target.id}\u00a0» est {target.type})",
+        )
+
+
+def _check_max(p: Problems, node: _Node, target: Question, source: Question) -> None:
+    """Record a max over a field that is not one code among the target's codes."""
+    if not (source.kind.single_valued and source.kind.has_options):
+        p.add(
+            node.get("field"),
+            f"«\u00a0{target.id}\u00a0»\u00a0: «\u00a0how: max\u00a0» demande un champ à choix "
+            f"unique («\u00a0{source.id}\u00a0» est {source.type})",
+        )
+        return
+    missing = [c for c in source.codes if target.option(c) is None]
+    if missing:
+        p.add(
+            node.get("field"),
+            f"«\u00a0{target.id}\u00a0»\u00a0: «\u00a0how: max\u00a0» demande que les codes de "
+            f"«\u00a0{source.id}\u00a0» soient des codes de «\u00a0{target.id}\u00a0» "
+            f"({', '.join(missing)} n'en sont pas\u00a0; codes\u00a0: {_codes_of(target)})",
+        )
+
+
+def _bands(p: Problems, node: _Node, target: Question) -> tuple[Band, ...]:
+    """Return a share's bands (each below ``lt``, the last one without), recording problems."""
+    raw = node.get("bands")
+    if not isinstance(raw, list) or not raw:
+        p.add(
+            node,
+            f"«\u00a0{target.id}\u00a0»\u00a0: «\u00a0how: share\u00a0» "
+            f"demande des «\u00a0bands\u00a0»",
+        )
+        return ()
+    bands: list[Band] = []
+    for index, bnode in enumerate(raw):
+        if not isinstance(bnode, dict):
+            p.add(node, f"«\u00a0{target.id}\u00a0»\u00a0: bande invalide ({{lt, code}} attendu)")
+            continue
+        code = bnode.get("code")
+        if target.option(str(code)) is None:
+            p.add(
+                code if getattr(code, "line", 0) else bnode,
+                f"«\u00a0{target.id}\u00a0»\u00a0: la bande «\u00a0{code}\u00a0» n'est pas un code "
+                f"de «\u00a0{target.id}\u00a0» (codes\u00a0: {_codes_of(target)})",
+            )
+        lt = bnode.get("lt")
+        last = index == len(raw) - 1
+        if last and lt is not None:
+            p.add(
+                bnode,
+                f"«\u00a0{target.id}\u00a0»\u00a0: la dernière bande n'a pas de «\u00a0lt\u00a0»",
+            )
+        elif not last and (isinstance(lt, bool) or not isinstance(lt, int | float)):
+            p.add(
+                bnode,
+                f"«\u00a0{target.id}\u00a0»\u00a0: chaque bande sauf la dernière "
+                f"a un «\u00a0lt\u00a0» numérique",
+            )
+            lt = None
+        elif not last and bands and bands[-1].lt is not None and float(lt or 0) <= bands[-1].lt:
+            p.add(
+                bnode,
+                f"«\u00a0{target.id}\u00a0»\u00a0: les «\u00a0lt\u00a0» des bandes doivent croître",
+            )
+        bands.append(Band(str(code), float(lt) if lt is not None and not last else None))
+    return tuple(bands)
+
+
+def _check_share(p: Problems, node: _Node, target: Question, source: Question) -> tuple[str, ...]:
+    """Return a share's codes, recording those that are not the field's codes."""
+    raw = node.get("codes")
+    if not isinstance(raw, list) or not raw:
+        p.add(
+            node,
+            f"«\u00a0{target.id}\u00a0»\u00a0: «\u00a0how: share\u00a0» "
+            f"demande des «\u00a0codes\u00a0»",
+        )
+        return ()
+    if not source.kind.has_options:
+        p.add(
+            node.get("field"),
+            f"«\u00a0{target.id}\u00a0»\u00a0: «\u00a0how: share\u00a0» demande un champ à "
+            f"options («\u00a0{source.id}\u00a0» est {source.type})",
+        )
+        return tuple(str(c) for c in raw)
+    for code in raw:
+        if source.option(str(code)) is None:
+            p.add(
+                code if getattr(code, "line", 0) else node,
+                f"«\u00a0{target.id}\u00a0»\u00a0: le code «\u00a0{code}\u00a0» "
+                f"n'est pas une option de «\u00a0{source.id}\u00a0» "
+                f"(options\u00a0: {_codes_of(source)})",
+            )
+    return tuple(str(c) for c in raw)
+
+
+def _derivation(  # noqa: C901, PLR0912 - one check per documented mistake, each with its line
+    p: Problems, node: Any, target: Question, repeats: Mapping[str, Section]
+) -> Derivation | None:
+    """Return a question's ``derive``, or None after recording why it cannot be read."""
+    who = f"«\u00a0derive\u00a0» de «\u00a0{target.id}\u00a0»"
+    if not isinstance(node, _Node):
+        p.add(
+            node if getattr(node, "line", 0) else target.line,
+            f"{who} doit être un dictionnaire (repeat, field, how)",
+        )
+        return None
+    if target.repeat is not None:
+        p.add(node, f"{who}\u00a0: une question d'un bloc répété ne peut pas être dérivée")
+        return None
+    if target.required:
+        p.add(
+            node,
+            f"«\u00a0{target.id}\u00a0» est dérivée des blocs («\u00a0derive\u00a0»)\u00a0: elle "
+            "ne peut pas être obligatoire (retirez «\u00a0required: true\u00a0»)",
+        )
+    rid = node.get("repeat")
+    section = repeats.get(str(rid))
+    if section is None:
+        p.add(
+            rid if getattr(rid, "line", 0) else node,
+            f"{who}\u00a0: bloc répété inconnu «\u00a0{rid}\u00a0» (parmi {', '.join(repeats)})",
+        )
+        return None
+    fid = node.get("field")
+    source = next((qu for qu in section.questions if qu.id == str(fid)), None)
+    if source is None:
+        p.add(
+            fid if getattr(fid, "line", 0) else node,
+            f"{who}\u00a0: «\u00a0{fid}\u00a0» n'est pas un champ du bloc répété "
+            f"«\u00a0{section.id}\u00a0» "
+            f"(champs\u00a0: {', '.join(q.id for q in section.questions)})",
+        )
+        return None
+    how = node.get("how")
+    if how not in DERIVATIONS:
+        p.add(
+            how if getattr(how, "line", 0) else node,
+            f"{who}\u00a0: «\u00a0how\u00a0» inconnu «\u00a0{how}\u00a0» "
+            f"(parmi {', '.join(DERIVATIONS)})",
+        )
+        return None
+    codes: tuple[str, ...] = ()
+    bands: tuple[Band, ...] = ()
+    if how == "union":
+        _check_union(p, node, target, source)
+    elif not (target.kind.single_valued and target.kind.has_options):
+        p.add(
+            node.get("how"),
+            f"{who}\u00a0: «\u00a0how: {how}\u00a0» demande une question à choix unique "
+            f"(«\u00a0{target.id}\u00a0» est {target.type})",
+        )
+    elif how == "max":
+        _check_max(p, node, target, source)
+    else:
+        codes = _check_share(p, node, target, source)
+        bands = _bands(p, node, target)
+    empty = node.get("empty")
+    if how != "union" and empty is None:
+        p.add(
+            node,
+            f"{who}\u00a0: code «\u00a0empty\u00a0» manquant (la réponse sans aucun bloc, "
+            f"parmi {_codes_of(target)})",
+        )
+    elif how != "union" and target.option(str(empty)) is None:
+        p.add(
+            empty if getattr(empty, "line", 0) else node,
+            f"{who}\u00a0: «\u00a0empty\u00a0» «\u00a0{empty}\u00a0» n'est pas un code de "
+            f"«\u00a0{target.id}\u00a0» (codes\u00a0: {_codes_of(target)})",
+        )
+    return Derivation(
+        repeat=section.id,
+        field=source.id,
+        how=how,  # type: ignore[arg-type]
+        empty=str(empty) if empty is not None and how != "union" else None,
+        codes=codes,
+        bands=bands,
+        line=node.line,
+    )
+
+
+def _with_derivations(p: Problems, raw: _Node, sections: list[Section]) -> list[Section]:
+    """Return the sections with their questions' ``derive`` read and checked."""
+    nodes = {str(s.get("id", "")): s for s in raw.get("sections") or []}
+    repeats = {s.id: s for s in sections if s.repeat is not None}
+    result = []
+    for section in sections:
+        qnodes = {
+            str(q.get("id", "")): q for q in nodes.get(section.id, _Node()).get("questions") or []
+        }
+        questions = []
+        for question in section.questions:
+            node = qnodes.get(question.id, _Node()).get("derive")
+            derivation = _derivation(p, node, question, repeats) if node is not None else None
+            questions.append(replace(question, derive=derivation) if derivation else question)
+        result.append(replace(section, questions=tuple(questions)))
+    return result
+
+
 # --- Facts, rules and constraints -------------------------------------------------------------
 
 
@@ -622,7 +855,7 @@ def _abroad_only(sections: list[Section]) -> list[Section]:
         replace(
             s,
             questions=tuple(
-                replace(qu, abroad_only=True) if qu.type == "country_multi" else qu
+                replace(qu, abroad_only=True) if qu.type in COUNTRY_TYPES else qu
                 for qu in s.questions
             ),
         )
@@ -710,7 +943,7 @@ def check_folder(folder: Path) -> tuple[Questionnaire, list[str]]:
         p.add(raw, "«\u00a0version\u00a0» manquante")
     dims = _dimensions(p, raw)
     dim_ids = {d.id for d in dims}
-    sections = _sections(p, raw, dim_ids)
+    sections = _with_derivations(p, raw, _sections(p, raw, dim_ids))
     questions = {qu.id: qu for s in sections for qu in s.questions}
     facts = _facts(p, raw, questions)
     tie_order = tuple(raw.get("tie_order") or ())

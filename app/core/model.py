@@ -90,6 +90,33 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Band:
+    """One band of a derived share: the share is below ``lt`` (the last band has none)."""
+
+    code: str
+    lt: float | None = None
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """How a question's answer is computed from the blocks of a repeat section (``derive:``).
+
+    ``how`` is ``union`` (the codes of ``field`` over the blocks, in block order, each once),
+    ``max`` (the highest of the blocks' codes by the target's option order) or ``share`` (the
+    share of the blocks that answered ``field`` with one of ``codes``, mapped by ``bands``);
+    ``empty`` is the target's code when there is no block.
+    """
+
+    repeat: str
+    field: str
+    how: Literal["union", "max", "share"]
+    empty: str | None = None
+    codes: tuple[str, ...] = ()
+    bands: tuple[Band, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Question:
     """A question of the diagnostic; ``type`` names its class in the type registry."""
 
@@ -116,6 +143,8 @@ class Question:
     abroad_only: bool = False
     # A perception question (goals, ROI demand, awareness…): others in the team may answer it too.
     perception: bool = False
+    # Computed from a repeat section's blocks when the answers hold them (never asked then).
+    derive: Derivation | None = None
     line: int = 0
 
     @property
@@ -268,8 +297,19 @@ class Questionnaire:
         """Return the repeat sections by id."""
         return {s.id: s for s in self.sections if s.repeat is not None}
 
+    @property
+    def derived(self) -> tuple[Question, ...]:
+        """Return the questions computed from blocks (``derive:``), in questionnaire order."""
+        return _derived(self)
+
 
 @cache
 def _questions_by_id(q: Questionnaire) -> dict[str, Question]:
     """Return the questions of q by id (cached per questionnaire)."""
     return {qu.id: qu for s in q.sections for qu in s.questions}
+
+
+@cache
+def _derived(q: Questionnaire) -> tuple[Question, ...]:
+    """Return the derived questions of q (cached per questionnaire)."""
+    return tuple(qu for qu in _questions_by_id(q).values() if qu.derive is not None)

@@ -2,7 +2,8 @@
 
 A question or a section may carry ``relevant:`` (a condition over answers and facts). It is then
 shown, required, validated and scored only when the condition holds over the answers that come
-before it; answers to irrelevant questions are dropped.
+before it; answers to irrelevant questions are dropped. Pruning also sets the questions derived
+from blocks (``app.core.derive``), so that every reader of pruned answers sees their values.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from app.core.conditions import Env, holds
+from app.core.derive import derive
 from app.core.facts import derived_facts
 from app.core.model import Condition, Questionnaire, Section
 
@@ -59,7 +61,20 @@ def _prune_items(
 
 
 def prune(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the answers without those to irrelevant questions or sections (others kept)."""
+    """Return the answers without those to irrelevant questions or sections (others kept).
+
+    Derived questions take their values from the kept blocks; skip logic may read them, so the
+    answers are pruned once more over those values.
+    """
+    kept = _prune(questionnaire, answers)
+    if not questionnaire.derived:
+        return kept
+    kept = derive(questionnaire, kept)
+    return derive(questionnaire, _prune(questionnaire, kept))
+
+
+def _prune(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the answers without those to irrelevant questions or sections."""
     if not has_skip_logic(questionnaire):
         return dict(answers)
     known = set(questionnaire.questions) | set(questionnaire.repeats)

@@ -236,7 +236,10 @@ def _changed_total(
     changed_answers = prune(questionnaire, {**answers, question.id: alt})
     if question.id not in changed_answers:
         return None
-    if changed_answers.keys() == {**answers, question.id: alt}.keys():
+    same_derived = all(
+        changed_answers.get(d.id) == answers.get(d.id) for d in questionnaire.derived
+    )
+    if changed_answers.keys() == {**answers, question.id: alt}.keys() and same_derived:
         changed = _sum(vectors.values())
         for dim, w in vectors[question.id].items():
             changed[dim] = changed.get(dim, 0.0) - w
@@ -254,12 +257,13 @@ def _tip(
 ) -> Tip | None:
     """Return the one-answer change that most reduces the dominant positioning's lead.
 
-    Only relevant questions outside repeat groups are tried (an irrelevant one was pruned).
+    Only relevant questions outside repeat groups are tried (an irrelevant one was pruned), and
+    never a question derived from the blocks (its value follows them).
     """
     positioning_ids = [p.id for p in questionnaire.positionings]
     best: tuple[float, Tip] | None = None
     for qid, question in questionnaire.questions.items():
-        if question.repeat is not None:
+        if question.repeat is not None or question.derive is not None:
             continue
         value: AnswerValue | None = answers.get(qid)  # type: ignore[assignment]
         for alt in question.kind.alternatives(question, value):

@@ -50,7 +50,10 @@ class StepForm(FlaskForm):  # type: ignore[misc]
                 for entry in self[self.repeat_id]
             ]
             return {self.repeat_id: items}
-        return {q.id: self[q.id].data for q in self.questions}
+        # A derived question is not shown: its value counts only if a post carries it.
+        return {
+            q.id: self[q.id].data for q in self.questions if q.derive is None or self[q.id].raw_data
+        }
 
     def show_errors(self, errors: Mapping[str, list[str]]) -> None:
         """Attach validation messages to the fields they concern."""
@@ -228,7 +231,7 @@ class StepPage:
         return [
             (q, self.form[q.id])
             for q in self.section.questions
-            if applies(q.relevant, self.questionnaire, known)
+            if q.derive is None and applies(q.relevant, self.questionnaire, known)
         ]
 
     @property

@@ -83,3 +83,46 @@ def test_blocks_by_keyboard_with_named_groups(
     expect(page).to_have_url(re.compile(r"/etape/goals$"))
     # Relevant now that there are partnerships: the age question is shown.
     expect(page.get_by_role("group", name=re.compile("Ancienneté du plus ancien"))).to_be_visible()
+
+
+TEST_DERIVE = Path(__file__).resolve().parent.parent / "questionnaires" / "test_derive"
+
+
+@pytest.fixture(scope="module")
+def derive_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, str]]:
+    """Serve the partnerships test questionnaire (country blocks); yield its app and base URL."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(qn, "QUESTIONS_DIR", TEST_DERIVE)
+        db_file = tmp_path_factory.mktemp("derive") / "derive.sqlite3"
+        app = create_app(TestConfig, DATABASE_URL=f"sqlite:///{db_file}")
+        with app.app_context():
+            Base.metadata.create_all(get_engine())
+        for url in serve_in_thread(app):
+            yield app, url
+
+
+def test_the_country_of_a_block_is_chosen_with_the_keyboard(
+    page: Page, derive_url: tuple[Flask, str], assert_accessible: Callable[[Page], None]
+) -> None:
+    app, url = derive_url
+    with app.app_context():
+        _diagnostic, token = services.start(get_session(), "fr")
+    page.goto(f"{url}/diagnostic/{token}/etape/profile")
+    choose(page, "Commune", page)
+    choose(page, "Oui", page)
+    press(page, "Étape suivante")
+    press(page, re.compile(r"Ajouter.*Partenariat 1"))
+    block = page.get_by_role("group", name="Partenariat 1", exact=True)
+    select = block.get_by_role("combobox", name=re.compile("Pays du partenaire"))
+    expect(select).to_have_value("")
+    select.focus()
+    page.keyboard.type("Mali")
+    expect(select).to_have_value("ML")
+    choose(block, "Plus de 10 ans", page)
+    assert_accessible(page)
+    press(page, "Étape suivante")
+    expect(page).to_have_url(re.compile(r"/etape/network$"))
+    with app.app_context():
+        diagnostic = services.find_by_token(get_session(), token)
+        assert diagnostic is not None
+        assert diagnostic.answers["partner_countries"] == ["ML"]

@@ -220,7 +220,7 @@ def type_names() -> tuple[str, ...]:
 
 def load_builtin() -> None:
     """Register the shipped question types (imported for their register() side effect)."""
-    from app.core.types import country_multi, multi, scale, single  # noqa: F401
+    from app.core.types import country, country_multi, multi, scale, single  # noqa: F401
 
 
 load_builtin()
