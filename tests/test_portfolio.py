@@ -7,6 +7,7 @@ questionnaire v2, with its ``portfolio.yaml``).
 
 from __future__ import annotations
 
+import random
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -17,11 +18,13 @@ import plotly.graph_objects as go
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app import charts
 from app import questionnaire as qn
-from app.core import portfolio
-from app.core.loader import check_folder, load_folder
+from app.core import partners, portfolio
+from app.core.loader import check_folder, load_folder, random_answers
 from app.core.report import Report, build
 from app.results import svg
 from tests.test_brief_pdf import SVG_NS, page_texts, pdf_of
@@ -38,7 +41,7 @@ NBSP = "\u00a0"
 def block(country: str, fields: list[str], actors: list[str], **more: Any) -> dict[str, Any]:
     """Return the answers of one partnership block."""
     return {
-        "partner_country": [country],
+        "partner_country": country,
         "partnership_since": "3_10y",
         "partnership_fields": fields,
         "partnership_actors": actors,
@@ -105,12 +108,12 @@ def test_least_developed_countries_of_lower_middle_income_are_level_zero(
 ) -> None:
     # Senegal and Haiti: lower-middle income for the World Bank, least developed for the UN.
     for code in ("SN", "HT"):
-        (found,) = placed(q, {**MALI, "partner_country": [code]})
+        (found,) = placed(q, {**MALI, "partner_country": code})
         assert found.level is not None, code
         assert found.level.value == 0, code
         assert found.fit is not None, code
         assert found.fit.id == "upstream", code
-    (morocco,) = placed(q, {**MALI, "partner_country": ["MA"]})
+    (morocco,) = placed(q, {**MALI, "partner_country": "MA"})
     assert morocco.level is not None
     assert morocco.level.value == 1
 
@@ -120,13 +123,13 @@ def test_high_income_outside_the_oecd_is_economic_cooperation(
     q: qn.Questionnaire, country: str
 ) -> None:
     # « pays à revenus intermédiaires ou OCDE »: middle or high income, OECD member or not.
-    (found,) = placed(q, {**SINGAPORE, "partner_country": [country]})
+    (found,) = placed(q, {**SINGAPORE, "partner_country": country})
     assert found.level is not None
     assert found.level.value == 3
     assert found.fit is not None
     assert found.fit.id == "economic_cooperation"
     assert found.fit.positioning == "economic_cooperation"
-    (low,) = placed(q, {**ROMANIA, "partner_country": [country]})
+    (low,) = placed(q, {**ROMANIA, "partner_country": country})
     assert low.fit is not None
     assert low.fit.positioning == "economic_cooperation"
     assert low.fit.id == "economic_cooperation_start"
@@ -162,7 +165,7 @@ def test_an_economy_only_partnership_is_opened_to_other_fields(q: qn.Questionnai
     (wider,) = placed(q, {**BOSTON, "partnership_fields": ["economy", "culture"]})
     assert wider.fit is not None
     assert wider.fit.id == "economic_cooperation"
-    (south,) = placed(q, {**BOSTON, "partner_country": ["BF"]})
+    (south,) = placed(q, {**BOSTON, "partner_country": "BF"})
     assert south.fit is not None
     assert south.fit.id == "upstream"
 
@@ -215,6 +218,55 @@ def test_the_report_stores_the_portfolio_and_reads_it_back(q: qn.Questionnaire) 
     assert venezuela.level is None
     assert venezuela.fit is None
     assert "portfolio" not in build(q, answers_with(), "fr").to_payload()
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1), lang=st.sampled_from(["fr", "en"]))
+def test_every_partnership_is_placed_as_the_report_says(seed: int, lang: str) -> None:
+    """Over random answer sets: levels follow the classification, intensities stay in 0–100,
+    the upstream role goes to low-income and least-developed partners only, economic
+    cooperation to middle- and high-income ones or métropoles, the opening to other fields to
+    economy-only partnerships; texts are filled, reasons distinct, the payload read back."""
+    q = load_folder(FOLDER)
+    answers = random_answers(q, random.Random(seed))
+    report = portfolio.build(q, answers, lang)
+    blocks = answers.get("partnerships") or []
+    if report is None:
+        assert not blocks
+        return
+    assert [e.index for e in report.entries] == list(range(len(blocks)))
+    for entry, item in zip(report.entries, blocks, strict=True):
+        country = partners.country(entry.country)
+        assert country is not None
+        upstream = country.income_group == "low" or partners.is_ldc(country)
+        if upstream:
+            assert entry.level == 0
+        elif country.income_group == "unknown":
+            assert entry.level is None
+        else:
+            assert (
+                entry.level
+                == ("lower_middle", "upper_middle", "high").index(country.income_group) + 1
+            )
+        assert 0 <= entry.intensity <= 100
+        assert len(entry.reasons) == len(set(entry.reasons))
+        fit = entry.fit
+        if fit is None:
+            assert entry.level is None
+            assert item.get("partner_territory_kind") != "capital_metropolis"
+            continue
+        assert (fit.id == "upstream") == upstream
+        if fit.positioning == "economic_cooperation":
+            assert not upstream
+            assert entry.level is not None or item["partner_territory_kind"] == "capital_metropolis"
+        if fit.id == "open_to_other_fields":
+            assert item["partnership_fields"] == ["economy"]
+        for text in (fit.title, fit.text, *(a.text for a in fit.actions)):
+            assert "{" not in text
+            assert "}" not in text
+        assert 1 <= len(fit.actions) <= 2
+        assert all("§" in a.source for a in fit.actions)
+    assert portfolio.PortfolioReport.from_payload(report.to_payload()) == report
 
 
 # --- The declaration, checked on load --------------------------------------------------------
@@ -411,16 +463,22 @@ def test_the_english_page(app: Flask, client: FlaskClient, english_catalogue: No
 
 def test_the_pdf_holds_the_portfolio_after_the_partners(app: Flask, client: FlaskClient) -> None:
     token = make_diagnostic(app, PORTFOLIO)
-    response = client.get(f"/resultat/{token}/synthese.pdf")
     texts = page_texts(pdf_of(client, token))
     whole = " ".join(texts)
-    assert "Votre portefeuille de partenariats" in whole
-    first = next(i for i, t in enumerate(texts) if "Votre portefeuille de partenariats" in t)
-    assert first >= 1
-    assert "Vos partenaires" in " ".join(texts[: first + 1])
-    assert "Avec le Mali, intervenir en amont" in whole
+    # Page two: the partners, then the portfolio's chart, its table and the first partnership.
+    second = texts[1]
+    assert "Vos partenaires" in second
+    assert "Votre portefeuille de partenariats" in second
+    assert second.index("Vos partenaires") < second.index("Votre portefeuille de partenariats")
+    assert "Vos partenariats selon le niveau de développement du pays" in second
+    assert "Partenariat 1 · Mali" in second
+    assert "Partenariat 1 (Mali) : Avec le Mali, intervenir en amont" in second
     assert "Ouvrir le partenariat avec les États-Unis à d'autres domaines" in whole
-    assert response.status_code == 200
+    # On paper each partnership is in short: its actions by their titles, its source kept.
+    assert "Une mission économique chez votre partenaire" in whole
+    assert "Organisez une mission économique à Singapour" not in whole
+    assert whole.count("Source : Compte rendu, § 3 : « Dans une coopération Nord/Sud") == 1
+    assert "Votre portefeuille" not in texts[0]
 
 
 def test_the_svg_draws_one_numbered_marker_per_placed_partnership() -> None:

@@ -33,9 +33,9 @@ BLOCKS = [
     SINGAPORE,
     ROMANIA,
     BOSTON,
-    {**SINGAPORE, "partner_country": ["DE"]},
-    {**SINGAPORE, "partner_country": ["HR"]},
-    {**SINGAPORE, "partner_country": ["JP"]},
+    {**SINGAPORE, "partner_country": "DE"},
+    {**SINGAPORE, "partner_country": "HR"},
+    {**SINGAPORE, "partner_country": "JP"},
     block("SN", ["economy"], ["companies"], partner_seeks=["markets"]),
     block("VE", ["culture"], ["associations"]),
 ]
