@@ -27,6 +27,7 @@ from app.core import partners, portfolio
 from app.core.loader import check_folder, load_folder, random_answers
 from app.core.report import Report, build
 from app.results import svg
+from tests.test_api import schema
 from tests.test_brief_pdf import SVG_NS, page_texts, pdf_of
 from tests.test_engine_web import serve
 from tests.test_results import english_catalogue, figure, make_diagnostic, section, text_of
@@ -438,6 +439,20 @@ def test_the_result_page_shows_the_chart_and_its_table(app: Flask, client: Flask
         assert f'data-portfolio-fit="{fit}"' in html
     assert 'data-portfolio-action="economic_missions"' in html
     assert page.index('id="partenaires"') < page.index('id="portefeuille"')
+
+
+def test_the_api_sends_the_portfolio_as_its_schema_says(client: FlaskClient) -> None:
+    body = client.post("/api/v1/score?lang=en", json={"answers": PORTFOLIO}).get_json()
+    schema("ScoreResponse").validate(body)
+    entries = body["portfolio"]["entries"]
+    assert [(e["country"], e["level"], e["fit"]["id"]) for e in entries] == [
+        ("ML", 0, "upstream"),
+        ("SG", 3, "economic_cooperation"),
+        ("RO", 3, "economic_cooperation_start"),
+        ("US", 3, "open_to_other_fields"),
+    ]
+    none = client.post("/api/v1/score", json={"answers": answers_with()}).get_json()
+    assert "portfolio" not in none
 
 
 def test_no_portfolio_without_partnership(app: Flask, client: FlaskClient) -> None:
