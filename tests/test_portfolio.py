@@ -29,8 +29,9 @@ from app.core.report import Report, build
 from app.results import svg
 from tests.test_api import schema
 from tests.test_brief_pdf import SVG_NS, page_texts, pdf_of
-from tests.test_engine_web import serve
+from tests.test_engine_web import post, serve
 from tests.test_results import english_catalogue, figure, make_diagnostic, section, text_of
+from tests.test_survey import start
 
 __all__ = ["english_catalogue"]  # a fixture the English test uses
 
@@ -453,6 +454,38 @@ def test_the_api_sends_the_portfolio_as_its_schema_says(client: FlaskClient) -> 
     ]
     none = client.post("/api/v1/score", json={"answers": answers_with()}).get_json()
     assert "portfolio" not in none
+
+
+def test_blocks_posted_through_the_steps_reach_the_portfolio(
+    app: Flask, client: FlaskClient
+) -> None:
+    token = start(client)
+    post(client, token, "profile", {"collectivity_type": "region"}, "next")
+    post(client, token, "partnerships_intro", {"has_partnerships": "yes"}, "next")
+    post(client, token, "partnerships", {}, "add")
+    post(client, token, "partnerships", {"partnerships-0-block": "1"}, "add")
+    blocks = {
+        "partnerships-0-block": "1",
+        "partnerships-0-partner_country": "SN",
+        "partnerships-0-partnership_since": "gt_10y",
+        "partnerships-0-partnership_fields": ["education", "health"],
+        "partnerships-0-partnership_actors": ["associations"],
+        "partnerships-0-partnership_funding": ["ficol"],
+        "partnerships-1-block": "1",
+        "partnerships-1-partner_country": "KR",
+        "partnerships-1-partnership_since": "lt_3y",
+        "partnerships-1-partnership_fields": ["economy"],
+        "partnerships-1-partnership_actors": ["companies", "clusters", "cci"],
+        "partnerships-1-partnership_funding": ["own_budget"],
+        "partnerships-1-partner_seeks": ["markets", "economic_development"],
+    }
+    post(client, token, "partnerships", blocks, "next")
+    response = post(client, token, "goals", {"goals": "solidarity"}, "finish")
+    assert response.headers["Location"].endswith(f"/resultat/{token}")
+    html = section(client.get(f"/resultat/{token}").text, "portefeuille")
+    text = text_of(html).replace(NBSP, " ")
+    assert "Partenariat 1 (Sénégal) : Avec le Sénégal, intervenir en amont" in text
+    assert "Partenariat 2 (Corée du Sud) : Ouvrir le partenariat avec la Corée du Sud" in text
 
 
 def test_no_portfolio_without_partnership(app: Flask, client: FlaskClient) -> None:

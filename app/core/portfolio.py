@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from app.core import partners
@@ -236,17 +236,22 @@ class Entry:
 
     @classmethod
     def from_payload(cls, data: Mapping[str, Any]) -> Entry:
-        """Return the entry of a stored portfolio."""
+        """Return the entry of a stored portfolio (keys it does not know are left aside)."""
+        known = {f.name for f in fields(cls)} - {"fit"}
         fit = data.get("fit")
         return cls(
-            **{k: v for k, v in data.items() if k != "fit"},
-            fit=FitRow(
-                **{k: v for k, v in fit.items() if k != "actions"},
-                actions=[ActionRow(**a) for a in fit.get("actions", [])],
-            )
-            if fit
-            else None,
+            **{k: v for k, v in data.items() if k in known},
+            fit=_fit_row(fit) if fit else None,
         )
+
+
+def _fit_row(data: Mapping[str, Any]) -> FitRow:
+    """Return the stored fit of an entry."""
+    known = {f.name for f in fields(FitRow)} - {"actions"}
+    return FitRow(
+        **{k: v for k, v in data.items() if k in known},
+        actions=[ActionRow(a["id"], a["title"], a["text"], a["source"]) for a in data["actions"]],
+    )
 
 
 @dataclass(frozen=True)
