@@ -236,7 +236,8 @@ PORTFOLIO_SLOTS = (0.0, 0.3, -0.3)
 PORTFOLIO_STEP = 8.0
 PORTFOLIO_MARKER = 20  # px: room for a two-digit label
 PORTFOLIO_TICK_WIDTH = 10  # characters per line of a level's name under the axis
-PORTFOLIO_TITLE_WIDTH = 30  # characters per line of an axis title (a phone's plot width)
+PORTFOLIO_TITLE_WIDTH = 30  # characters per line of the x axis title (a phone's plot width)
+PORTFOLIO_Y_TITLE_WIDTH = 36  # the y axis title runs along the plot's height
 
 
 def portfolio_positions(points: Sequence[tuple[int, float]]) -> list[tuple[float, float]]:
@@ -304,7 +305,7 @@ def portfolio_figure(
         "zeroline": False,
         "automargin": True,
         "fixedrange": True,
-        "title": {"text": wrap_label(y_title, PORTFOLIO_TITLE_WIDTH), "standoff": 8},
+        "title": {"text": wrap_label(y_title, PORTFOLIO_Y_TITLE_WIDTH), "standoff": 8},
     }
     # A thin line between two levels, so that side-by-side markers read as one column.
     layout["shapes"] = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -39,6 +40,9 @@ BLOCKS = [
     block("SN", ["economy"], ["companies"], partner_seeks=["markets"]),
     block("VE", ["culture"], ["associations"]),
 ]
+# The most a respondent can declare, all at one place: twelve economic partnerships in one
+# high-income country.
+CROWDED = [{**BOSTON, "partner_country": code} for code in ["US"] * 6 + ["DE"] * 6]
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +63,11 @@ def portfolio_url(portfolio_app: Flask) -> Iterator[str]:
     yield from serve_in_thread(portfolio_app)
 
 
-def result_url(app: Flask, base: str, lang: str) -> str:
-    """Return the result page of a completed diagnostic with the eight partnerships."""
+def result_url(app: Flask, base: str, lang: str, blocks: list[dict[str, Any]] = BLOCKS) -> str:
+    """Return the result page of a completed diagnostic with these partnerships."""
     with app.app_context():
         _diagnostic, token = completed_diagnostic(
-            get_session(), answers_with(*BLOCKS), share=False, lang=lang
+            get_session(), answers_with(*blocks), share=False, lang=lang
         )
     return f"{base}/resultat/{token}?lang={lang}"
 
@@ -87,6 +91,21 @@ def test_the_portfolio_chart_is_legible(
     if problems:
         shot = keep_screenshot(page, f"portfolio-{lang}-{width}")
         pytest.fail(f"portfolio {lang} {width} px ({shot}):\n" + "\n".join(problems))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_twelve_partnerships_at_one_place_stay_apart(
+    page: Page, portfolio_app: Flask, portfolio_url: str, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(result_url(portfolio_app, portfolio_url, "fr", CROWDED))
+    assert_charts_drawn(page, minimum=3)
+    chart = page.locator("#chart-portfolio")
+    expect(chart.locator(".textpoint text")).to_have_count(len(CROWDED))
+    problems = legibility_problems(page, "#chart-portfolio", titles=True)
+    if problems:
+        shot = keep_screenshot(page, f"portfolio-crowded-{width}")
+        pytest.fail(f"twelve partnerships at {width} px ({shot}):\n" + "\n".join(problems))
 
 
 def test_the_measure_finds_markers_over_each_other(
