@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ from app import questionnaire as qn
 from app import services
 from app.core import partners
 from app.core.answers import validate
-from app.core.model import AnswerValue, Questionnaire
+from app.core.model import AnswerValue, Questionnaire, Section
 from app.services import Completion, Scored
 
 DEFAULT_POOL = 1000
@@ -38,6 +39,10 @@ MONTHS_BACK = 24
 
 TYPES = {"commune": 34, "intercommunalite": 22, "metropole": 9, "departement": 16, "region": 11}
 TYPES_OTHER = 8
+# Types version 2 added (a version without them draws « other » instead): the collectivités à
+# statut particulier of Corse, Martinique and Guyane, and syndicats.
+TYPES_V2 = {"collectivite_unique": 1.5, "syndicat": 5}
+SPECIAL_STATUS_REGIONS = {"94": 1, "02": 1, "03": 1}
 # How much each type leans towards economic action (0 = solidarity, 1 = business).
 ECONOMIC_LEAN = {
     "region": 0.78,
@@ -46,6 +51,8 @@ ECONOMIC_LEAN = {
     "other": 0.4,
     "departement": 0.3,
     "commune": 0.28,
+    "collectivite_unique": 0.6,
+    "syndicat": 0.35,
 }
 POPULATION = {
     "commune": {"lt_20k": 38, "20k_100k": 36, "100k_500k": 21, "500k_1m": 4, "gt_1m": 1},
@@ -54,6 +61,8 @@ POPULATION = {
     "departement": {"100k_500k": 30, "500k_1m": 35, "gt_1m": 35},
     "region": {"500k_1m": 6, "gt_1m": 94},
     "other": {"lt_20k": 30, "20k_100k": 30, "100k_500k": 30, "500k_1m": 5, "gt_1m": 5},
+    "collectivite_unique": {"100k_500k": 70, "500k_1m": 30},
+    "syndicat": {"20k_100k": 30, "100k_500k": 45, "500k_1m": 15, "gt_1m": 10},
 }
 # Roughly the regions' share of the population (INSEE), overseas regions included.
 REGIONS = {
@@ -122,14 +131,14 @@ def _multi(rng: random.Random, probabilities: dict[str, float], at_most: int | N
 
 def core_answers(rng: random.Random, buckets: dict[str, list[str]]) -> dict[str, AnswerValue]:
     """Return one plausible set of answers to the core questions."""
-    ctype = _pick(rng, {**TYPES, "other": TYPES_OTHER})
+    ctype = _pick(rng, {**TYPES, "other": TYPES_OTHER, **TYPES_V2})
     e = min(1.0, max(0.0, ECONOMIC_LEAN[ctype] + rng.gauss(0, 0.15)))
     maturity = min(1.0, max(0.0, rng.betavariate(2, 2) + 0.15 * (e - 0.5)))
     big = ctype in ("region", "metropole")
     answers: dict[str, AnswerValue] = {
         "collectivity_type": ctype,
         "population": _pick(rng, POPULATION[ctype]),
-        "region": _pick(rng, REGIONS),
+        "region": _pick(rng, SPECIAL_STATUS_REGIONS if ctype == "collectivite_unique" else REGIONS),
         "budget_trend": _pick(
             rng, {"strong_decrease": 18, "decrease": 40, "stable": 30, "increase": 12}
         ),
@@ -202,13 +211,56 @@ def draw_answers(
 ) -> dict[str, AnswerValue]:
     """Return a valid answer set to every question of a questionnaire version."""
     answers = core_answers(rng, buckets)
-    drawn: dict[str, AnswerValue] = {}
+    if answers["collectivity_type"] not in questionnaire.questions["collectivity_type"].codes:
+        answers["collectivity_type"] = "other"
+    drawn: dict[str, Any] = {}
     for qid, question in questionnaire.questions.items():
+        if question.repeat is not None:
+            continue
         if qid in answers:
             drawn[qid] = answers[qid]
         else:  # a question the model does not know: any valid answer its type draws
             drawn[qid] = question.kind.sample(question, rng)
+    section = questionnaire.repeats.get("partnerships")
+    if section is not None and "has_partnerships" in questionnaire.questions:
+        # Version 2 onwards: one block per partner country; the core answers derive from them.
+        drawn["has_partnerships"] = "yes" if answers["partner_countries"] else "no"
+        drawn["partnerships"] = _blocks(rng, answers, section)
     return validate(questionnaire, drawn)
+
+
+AGES = ("lt_3y", "3_10y", "gt_10y")
+
+
+def _blocks(rng: random.Random, answers: dict[str, AnswerValue], section: Section) -> list[Any]:
+    """Return one partnership block per partner country, consistent with the core answers.
+
+    The first block carries the oldest partnership's age, the others are no older; métropoles
+    among the partner territories follow ``partner_metropolises``; the other fields are drawn.
+    """
+    assert section.repeat is not None  # noqa: S101 - repeats holds repeat sections only
+    codes = list(answers["partner_countries"])[: section.repeat.max]  # type: ignore[arg-type]
+    oldest = str(answers.get("partnership_age"))
+    top = AGES.index(oldest) if oldest in AGES else 0
+    metro = answers.get("partner_metropolises")
+    blocks = []
+    for i, code in enumerate(codes):
+        item: dict[str, Any] = {}
+        for question in section.questions:
+            if question.kind.multiple and question.options:
+                # One to three ticks, as a partnership usually has (never the exclusive « none »).
+                codes_ = [o.code for o in question.options if not o.exclusive]
+                item[question.id] = rng.sample(codes_, rng.randint(1, min(3, len(codes_))))
+            else:
+                item[question.id] = question.kind.sample(question, rng)
+        item["partner_country"] = code
+        item["partnership_since"] = AGES[top] if i == 0 else AGES[rng.randint(0, top)]
+        capital = metro == "most" or (metro == "some" and i == 0 and len(codes) > 2)
+        item["partner_territory_kind"] = (
+            "capital_metropolis" if capital else rng.choice(("city", "region_province", "rural"))
+        )
+        blocks.append(item)
+    return blocks
 
 
 # --- Scored answer sets -------------------------------------------------------------------------

@@ -365,6 +365,8 @@ def random_answers(rng: random.Random) -> dict[str, Any]:
     while True:
         answers: dict[str, Any] = {}
         for question in questionnaire.questions.values():
+            if question.repeat is not None or question.derive is not None:
+                continue  # blocks and what derives from them: the respondent has no partnership
             codes = list(question.codes)
             if question.type == "country_multi":
                 answers[question.id] = rng.sample(PARTNERS, rng.randint(0, 3))
@@ -377,6 +379,8 @@ def random_answers(rng: random.Random) -> dict[str, Any]:
                 answers[question.id] = rng.sample(plain, rng.randint(low, max(low, high)))
             else:
                 answers[question.id] = rng.choice(codes)
+        if "has_partnerships" in answers:
+            answers["has_partnerships"] = "no"
         try:
             return validate(questionnaire, answers, "fr")
         except AnswerErrors:
@@ -394,7 +398,9 @@ def step_data(
     assert section is not None
     data = [("csrf_token", token)]
     for question in section.questions:
-        value = answers[question.id]
+        value = answers.get(question.id)
+        if value is None or question.derive is not None:
+            continue  # left out by skip logic, or derived (not on the page)
         for item in value if isinstance(value, list) else [value]:
             data.append((question.id, str(item)))
     if section_id == questionnaire.sections[-1].id:
@@ -410,8 +416,12 @@ def run_journey(bases: list[str], seed: int) -> Journey:
     journey = Journey()
     # One client address per respondent (a header only, in the benchmarking range 198.18.0.0/15).
     respondent = Respondent(bases, journey, f"198.18.{seed // 250 % 250}.{seed % 250 + 1}")
+    from app.core.relevance import section_applies
+
     answers = random_answers(random.Random(seed))
-    sections = qn.current().sections
+    questionnaire = qn.current()
+    # The steps this respondent goes through (skip logic leaves the partnership blocks out).
+    sections = [s for s in questionnaire.sections if section_applies(questionnaire, s, answers)]
     try:
         _, landing = respondent.expect(200, "GET", "/")
         location, _ = respondent.expect(
@@ -427,7 +437,9 @@ def run_journey(bases: list[str], seed: int) -> Journey:
             last = index == len(sections) - 1
             data = step_data(section.id, answers, csrf(page), "finish" if last else "next")
             location, _ = respondent.expect(302, "POST", path, data)
-            journey.acknowledged.update({q.id: answers[q.id] for q in section.questions})
+            journey.acknowledged.update(
+                {q.id: answers[q.id] for q in section.questions if q.id in answers}
+            )
             expected = (
                 f"/resultat/{token}"
                 if last

@@ -34,6 +34,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import URL
 
 from app import questionnaire as qn
+from app.core.relevance import section_applies
 from tests.factories import EXAMPLE_A
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -395,9 +396,14 @@ def checked(page: str) -> dict[str, list[str]]:
     return found
 
 
-def section_ids() -> list[str]:
-    """Return the ids of the current questionnaire's steps, in order."""
-    return [section.id for section in qn.current().sections]
+def section_ids(answers: Mapping[str, Any] = EXAMPLE_A) -> list[str]:
+    """Return the ids of the steps a respondent giving these answers goes through, in order.
+
+    A step that skip logic leaves out for them (v2's partnership blocks, without partnerships)
+    is not among them.
+    """
+    questionnaire = qn.current()
+    return [s.id for s in questionnaire.sections if section_applies(questionnaire, s, answers)]
 
 
 def step_form_data(

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app import demo, report
 from app import questionnaire as qn
+from app.core.answers import validate
 from app.db import get_engine, get_session
 from app.models import Admin, Diagnostic, Result, ResultRecommendation
 from tests.factories import EXAMPLE_A
@@ -102,11 +103,15 @@ def test_demo_data_command(admin_app: Flask) -> None:
         assert n_recs == sum(len(r.payload["fr"]["recommendations"]) for r in results)
 
         # Same payload shape as a real completion, and scores that the real engine gives.
-        questionnaire = qn.current()
-        reference = report.build_all(questionnaire, EXAMPLE_A)
+        # The demo spreads its diagnostics over the versions, newer ones in later months.
+        versions = set()
         for diagnostic, result_row in zip(
             diagnostics, sorted(results, key=lambda r: r.diagnostic_id), strict=True
         ):
+            questionnaire = qn.get(diagnostic.questionnaire_version)
+            assert questionnaire is not None
+            versions.add(questionnaire.version)
+            reference = report.build_all(questionnaire, validate(questionnaire, EXAMPLE_A))
             assert result_row.payload.keys() == reference.keys()
             assert result_row.payload["fr"].keys() == reference["fr"].keys()
             expected = report.build_all(questionnaire, diagnostic.answers)
@@ -119,6 +124,7 @@ def test_demo_data_command(admin_app: Flask) -> None:
         assert all(oldest <= m <= now.strftime("%Y-%m") for m in months)
         assert len(months) > 5
         assert len({d.collectivity_type for d in diagnostics}) >= 3
+        assert versions == {"1", "2"}
 
     # The app's own inserts still work after explicit ids (sequence / rowid untouched).
     post = admin_app.test_client().get("/")

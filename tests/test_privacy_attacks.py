@@ -320,7 +320,10 @@ def test_dominant_shares_by_type_stay_within_a_few_points_on_300_demo_diagnostic
         demo.generate(get_engine(), 300, seed=11)
         rows, _digest = snapshot.records(get_session())
     exact: dict[str, dict[str, float]] = {}
-    for t in TYPES:
+    # The types the demo draws often enough to speak of a share (v2's rarer types aside).
+    types = [t for t in TYPES if sum(r.collectivity_type == t for r in rows) >= 20]
+    assert len(types) >= 5
+    for t in types:
         members = [r for r in rows if r.collectivity_type == t]
         exact[t] = {
             p: sum(r.dominant == p for r in members) / len(members) for p in release.POSITIONINGS
@@ -331,7 +334,7 @@ def test_dominant_shares_by_type_stay_within_a_few_points_on_300_demo_diagnostic
         found = publish(admin_app)
         with admin_app.app_context():
             published = snapshot.read(get_session(), found)
-        for t in TYPES:
+        for t in types:
             cell = published.cell("collectivity_type", t)
             assert cell is not None
             errors += [abs(cell.share(p).value - exact[t][p]) * 100 for p in release.POSITIONINGS]

@@ -76,7 +76,8 @@ def test_redo_starts_a_prefilled_linked_diagnostic_with_the_plan(
 
 def test_answers_that_no_longer_hold_are_dropped_and_named(app: Flask) -> None:
     with app.app_context():
-        v1 = qn.current()
+        v1 = qn.get("1")
+        assert v1 is not None
         sections = []
         for section in v1.sections:
             questions = tuple(q for q in section.questions if q.id != "goals")

@@ -400,6 +400,11 @@ class Explainer:
 
     def answer_label(self, qid: str, only: Sequence[str] = ()) -> str:
         """Return the label of the respondent's answer to a question."""
+        labels = self.answer_labels(qid, only)
+        return ", ".join(labels) or self.q.value_labels["none_selected"].get(self.lang)
+
+    def answer_labels(self, qid: str, only: Sequence[str] = ()) -> list[str]:
+        """Return the label of each code of the respondent's answer (``only`` those codes)."""
         question = self.q.questions[qid]
         value = self.env.answers.get(qid)
         codes = [str(c) for c in value] if isinstance(value, list) else []
@@ -407,8 +412,7 @@ class Explainer:
             codes = [str(value)]
         if only:
             codes = [c for c in codes if c in only]
-        labels = question.kind.reason_labels(question, codes, self.lang, self.q.value_labels)
-        return ", ".join(labels) or self.q.value_labels["none_selected"].get(self.lang)
+        return question.kind.reason_labels(question, codes, self.lang, self.q.value_labels)
 
     def describe_answer(self, qid: str, only: Sequence[str] = ()) -> str:
         """Return "short label : answer" for a question."""

@@ -41,10 +41,11 @@ class _Answer:
 
     def __format__(self, spec: str) -> str:
         only = tuple(c for c in spec.split(",") if c) if spec else ()
-        text = self.explainer.answer_label(self.qid, only)
         if not self.explainer.q.strict:
-            return text
-        return ", ".join(mid_sentence(part) for part in text.split(", "))
+            return self.explainer.answer_label(self.qid, only)
+        # Each label starts lower-case mid-sentence; commas inside a label are left alone.
+        labels = [mid_sentence(label) for label in self.explainer.answer_labels(self.qid, only)]
+        return ", ".join(labels) or self.explainer.answer_label(self.qid, only)
 
 
 class _Placeholders(dict[str, object]):

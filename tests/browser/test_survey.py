@@ -117,17 +117,66 @@ def answer_with_mouse(page: Page, question: dict[str, Any], value: Any, index: i
         expect(control).to_be_checked()
 
 
+# Example A's partnerships as blocks: the partner countries, their age and their territories
+# are derived from them (the step shows the blocks, not the derived questions).
+BLOCKS_A: list[dict[str, Any]] = [
+    {
+        "partner_country": "DE",
+        "partner_territory_kind": "city",
+        "partnership_since": "gt_10y",
+        "partnership_fields": ["culture", "education"],
+        "partnership_actors": ["associations", "universities"],
+        "partnership_funding": ["own_budget"],
+    },
+    {
+        "partner_country": "MA",
+        "partner_territory_kind": "capital_metropolis",
+        "partnership_since": "3_10y",
+        "partnership_fields": ["economy", "water_sanitation"],
+        "partnership_actors": ["companies"],
+        "partnership_funding": ["own_budget", "daect_calls"],
+        "partner_seeks": ["economic_development"],
+    },
+]
+
+
+def shown_steps(sections: list[dict[str, Any]], answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the steps a respondent goes through: the blocks only with partnerships."""
+    return [s for s in sections if "repeat" not in s or answers.get("has_partnerships") == "yes"]
+
+
+def fill_blocks_with_mouse(page: Page, section_id: str, blocks: list[dict[str, Any]]) -> None:
+    """Add one block per partnership and answer it by clicking (the country from its list)."""
+    for index, item in enumerate(blocks):
+        page.locator("button[name='nav'][value='add']").click()
+        prefix = f"{section_id}-{index}-"
+        for key, value in item.items():
+            if key == "partner_country":
+                page.locator(f"select[name='{prefix}{key}']").select_option(value)
+                continue
+            for code in as_codes(value):
+                control = page.locator(f"input[name='{prefix}{key}'][value='{code}']")
+                control.click()
+                expect(control).to_be_checked()
+
+
 def test_respondent_completes_the_diagnostic_with_the_mouse(
     page: Page, questionnaire: dict[str, Any]
 ) -> None:
     page.goto("/")
     page.get_by_role("button", name="Commencer le diagnostic").click()
-    sections = questionnaire["sections"]
+    given = {**EXAMPLE_A, "has_partnerships": "yes"}
+    sections = shown_steps(questionnaire["sections"], given)
     answers: dict[str, Any] = {}
     for number, section in enumerate(sections):
         expect(page).to_have_url(step_url(section["id"]))
+        if "repeat" in section:
+            fill_blocks_with_mouse(page, section["id"], BLOCKS_A)
+            answers[section["id"]] = BLOCKS_A
         for index, question in enumerate(section["questions"]):
-            value = answer_for(question, EXAMPLE_A)
+            if "repeat" in section or question.get("derived"):
+                continue
+            value = answer_for(question, given)
             answer_with_mouse(page, question, value, index)
             if value is not None:
                 answers[question["id"]] = value
@@ -271,14 +320,19 @@ def test_respondent_completes_the_diagnostic_with_the_keyboard_only(
     tab_to(page, "el => el.type === 'submit' && el.form && el.form.action.endsWith('/commencer')")
     page.keyboard.press("Enter")
 
-    sections = questionnaire["sections"]
+    # Without partnership blocks: the step of the blocks is skipped, the derived partner
+    # questions come out empty, as the API derives them from « no partnership ».
+    given = {**EXAMPLE_B, "has_partnerships": "no"}
+    sections = shown_steps(questionnaire["sections"], given)
     answers: dict[str, Any] = {}
     for number, section in enumerate(sections):
         expect(page).to_have_url(step_url(section["id"]))
         if number == 0:
             submit_empty_step_with_keys(page, section)
         for question in section["questions"]:
-            value = answer_for(question, EXAMPLE_B)
+            if question.get("derived"):
+                continue
+            value = answer_for(question, given)
             answer_with_keys(page, question, value)
             if value is not None:
                 answers[question["id"]] = value
