@@ -219,9 +219,9 @@ def test_result_page_matches_the_api(
 def test_example_a_scores_as_french_text(client: FlaskClient, token_a: str) -> None:
     text = text_of(client.get(f"/resultat/{token_a}").get_data(as_text=True))
 
-    assert f"48,4{NBSP}/{NBSP}100" in text
-    assert f"49,1{NBSP}/{NBSP}100" in text
-    assert "48.4" not in text
+    assert f"27,8{NBSP}/{NBSP}100" in text
+    assert f"27,9{NBSP}/{NBSP}100" in text
+    assert "27.8" not in text
 
 
 def test_recommendations_carry_priority_reasons_and_source(
@@ -348,8 +348,8 @@ def test_charts_are_embedded_as_plotly_json_with_data_tables(
     bars = figure(html, "chart-logics")
     assert [trace["type"] for trace in radar["data"]] == ["scatterpolar"]
     assert [trace["type"] for trace in bars["data"]] == ["bar"]
-    assert radar["data"][0]["r"][:3] == [14.3, 48.4, 49.1]
-    assert bars["data"][0]["x"] == [67.9, 9.7, 0.0]
+    assert radar["data"][0]["r"][:3] == [9.4, 27.8, 27.9]
+    assert bars["data"][0]["x"] == [38.8, 7.7, 0.0]
     for fig in (radar, bars):
         go.Figure(fig)  # raises on any property Plotly does not know
     for chart_id in ("chart-positionings", "chart-logics"):
@@ -371,8 +371,8 @@ def test_chart_readings_are_generated_from_the_data(client: FlaskClient, token_a
 
     assert (
         f"Votre profil penche vers «{NBSP}Renforcer une coopération multisectorielle entre "
-        f"territoires{NBSP}» (49,1{NBSP}/{NBSP}100). L'écart avec «{NBSP}Développer les actions "
-        f"de coopération économique{NBSP}», en deuxième position, est de 0,7 point."
+        f"territoires{NBSP}» (27,9{NBSP}/{NBSP}100). L'écart avec «{NBSP}Développer les actions "
+        f"de coopération économique{NBSP}», en deuxième position, est de 0,1 point."
     ) in text
     assert "presque à égalité" in text
     assert f"La logique «{NBSP}Rayonnement et promotion territoriale{NBSP}» est presque" in text
@@ -407,7 +407,7 @@ def test_print_version(client: FlaskClient, token_a: str) -> None:
     tags = parse(html)
 
     assert "Document généré par l'autodiagnostic AICT économique — ARRICOD" in html
-    assert re.search(r"Résultat établi le \d{1,2} \w+ \d{4}, questionnaire version 1\.", html)
+    assert re.search(r"Résultat établi le \d{1,2} \w+ \d{4}, questionnaire version 2\.", html)
     (button,) = tags.find("button", type="button")
     assert button["data-action"] == "print"
     assert "onclick" not in html
@@ -489,7 +489,7 @@ def test_english_page(app: Flask, client: FlaskClient, english_catalogue: None) 
     assert '<html lang="en">' in html
     assert recommendation_ids(html) == [r["id"] for r in api["recommendations"]]
     assert "Your three positionings" in text
-    assert f"48.4{NBSP}/{NBSP}100" in text
+    assert f"27.8{NBSP}/{NBSP}100" in text
     assert f"Your dominant positioning: “{stored['labels'][stored['dominant']]}”" in text
     assert "Because you answered:" in text
     for rec in stored["recommendations"]:
@@ -529,7 +529,7 @@ def test_stored_result_survives_changed_answers_and_scoring(
 
     assert recommendation_ids(after) == recommendation_ids(before)
     assert figure(after, "chart-positionings") == figure(before, "chart-positionings")
-    assert f"48,4{NBSP}/{NBSP}100" in text_of(after)
+    assert f"27,8{NBSP}/{NBSP}100" in text_of(after)
 
 
 def test_incomplete_diagnostic_goes_back_to_the_survey(app: Flask, client: FlaskClient) -> None:
@@ -735,11 +735,11 @@ def test_result_page_opens_with_the_synthesis(app: Flask, client: FlaskClient) -
     assert html.index('id="recommandations"') < html.index('id="positionnement-dominant"')
     text = text_of(synthesis)
     assert (
-        f"Profil{NBSP}: Commune · De 100 000 à 500 000 habitants · "
+        f"Profil{NBSP}: Commune · De 100{NBSP}000 à 500{NBSP}000 habitants · "
         "Auvergne-Rhône-Alpes · 2 pays partenaires"
     ) in text
     label = stored["labels"][stored["dominant"]]
-    assert f"Positionnement dominant{NBSP}: «{NBSP}{label}{NBSP}» (49,1{NBSP}/{NBSP}100)." in text
+    assert f"Positionnement dominant{NBSP}: «{NBSP}{label}{NBSP}» (27,9{NBSP}/{NBSP}100)." in text
     assert 'id="chart-positionings"' in synthesis
     top = re.findall(r'data-top-recommendation-id="([^"]+)"', synthesis)
     assert top == [r["id"] for r in stored["recommendations"][:3]]

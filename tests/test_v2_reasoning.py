@@ -647,3 +647,17 @@ def test_every_recommendation_and_warning_is_reachable() -> None:
         if seen >= {r.id for r in Q2.rules}:
             break
     assert {r.id for r in Q2.rules} - seen == set()
+
+
+def test_upstream_speaks_of_a_partner_seeking_jobs_only_when_a_block_says_so() -> None:
+    seeking = core(
+        has_partnerships="yes",
+        partnerships=[block("MG", partner_seeks=["economic_development"]), block("ML")],
+    )
+    text = fired(seeking)["upstream_role"].text
+    assert text.startswith("Avec Madagascar et le Mali,")
+    assert "Au moins un de vos partenaires vise désormais le développement économique" in text
+    markets_only = core(
+        has_partnerships="yes", partnerships=[block("MG", partner_seeks=["markets"])]
+    )
+    assert "vise désormais" not in fired(markets_only)["upstream_role"].text

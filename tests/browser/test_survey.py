@@ -181,7 +181,7 @@ def test_respondent_completes_the_diagnostic_with_the_mouse(
             if value is not None:
                 answers[question["id"]] = value
         if number < len(sections) - 1:
-            page.locator("button[name='nav'][value='next']").click()
+            page.locator("button[name='nav'][value='next']:not([aria-hidden='true'])").click()
         else:
             # Consent to ARRICOD's statistics is never given by default.
             expect(page.locator("input[name='share_anonymised']")).not_to_be_checked()
@@ -195,7 +195,7 @@ def test_going_back_keeps_the_answers(page: Page, questionnaire: dict[str, Any])
     first, second = questionnaire["sections"][:2]
     for index, question in enumerate(first["questions"]):
         answer_with_mouse(page, question, answer_for(question, EXAMPLE_B), index)
-    page.locator("button[name='nav'][value='next']").click()
+    page.locator("button[name='nav'][value='next']:not([aria-hidden='true'])").click()
     expect(page).to_have_url(step_url(second["id"]))
     page.locator("button[name='nav'][value='prev']").click()
     expect(page).to_have_url(step_url(first["id"]))
