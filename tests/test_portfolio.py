@@ -16,6 +16,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 import pytest
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given, settings
@@ -204,7 +205,9 @@ def test_intensity_is_normalised_against_the_most_a_block_can_get(q: qn.Question
 
 
 def test_no_portfolio_without_partnership_or_declaration(q: qn.Questionnaire) -> None:
-    assert portfolio.build(q, answers_with(), "fr") is None
+    empty = portfolio.build(q, answers_with(), "fr")
+    assert empty is not None
+    assert empty.entries == []
     # Version 1 ships no portfolio.yaml: stored v1 results render as they were.
     assert load_folder(qn.QUESTIONS_DIR / "v1").portfolio is None
 
@@ -219,7 +222,8 @@ def test_the_report_stores_the_portfolio_and_reads_it_back(q: qn.Questionnaire) 
     venezuela = report.portfolio.entries[2]
     assert venezuela.level is None
     assert venezuela.fit is None
-    assert "portfolio" not in build(q, answers_with(), "fr").to_payload()
+    # Every result of a version with a portfolio stores it, without entries when no partnership.
+    assert build(q, answers_with(), "fr").to_payload()["portfolio"]["entries"] == []
 
 
 @settings(max_examples=80, deadline=None)
@@ -233,7 +237,8 @@ def test_every_partnership_is_placed_as_the_report_says(seed: int, lang: str) ->
     answers = random_answers(q, random.Random(seed))
     report = portfolio.build(q, answers, lang)
     blocks = answers.get("partnerships") or []
-    if report is None:
+    assert report is not None
+    if not report.entries:
         assert not blocks
         return
     assert [e.index for e in report.entries] == list(range(len(blocks)))
@@ -269,6 +274,25 @@ def test_every_partnership_is_placed_as_the_report_says(seed: int, lang: str) ->
         assert 1 <= len(fit.actions) <= 2
         assert all("§" in a.source for a in fit.actions)
     assert portfolio.PortfolioReport.from_payload(report.to_payload()) == report
+
+
+def test_the_shipped_v2_portfolio_places_partnerships_as_the_report_says() -> None:
+    v2 = load_folder(qn.QUESTIONS_DIR / "v2")
+    assert v2.portfolio is not None
+    report = portfolio.build(v2, answers_with(MALI, SINGAPORE, ROMANIA, BOSTON), "fr")
+    assert report is not None
+    assert [(e.country, e.level, e.fit.id if e.fit else None) for e in report.entries] == [
+        ("ML", 0, "upstream"),
+        ("SG", 3, "economic_cooperation"),
+        ("RO", 3, "economic_cooperation_start"),
+        ("US", 3, "open_to_other_fields"),
+    ]
+    # The test questionnaire's declaration is the shipped one.
+    shipped = qn.QUESTIONS_DIR / "v2" / "portfolio.yaml"
+    test_copy = FOLDER / "portfolio.yaml"
+    assert yaml.safe_load(shipped.read_text(encoding="utf-8")) == yaml.safe_load(
+        test_copy.read_text(encoding="utf-8")
+    )
 
 
 # --- The declaration, checked on load --------------------------------------------------------
@@ -453,7 +477,7 @@ def test_the_api_sends_the_portfolio_as_its_schema_says(client: FlaskClient) -> 
         ("US", 3, "open_to_other_fields"),
     ]
     none = client.post("/api/v1/score", json={"answers": answers_with()}).get_json()
-    assert "portfolio" not in none
+    assert none["portfolio"]["entries"] == []
 
 
 def test_blocks_posted_through_the_steps_reach_the_portfolio(

@@ -405,11 +405,12 @@ def _entry(q: Questionnaire, env: Env, placement: Placement, lang: str) -> Entry
 
 
 def build(q: Questionnaire, answers: Answers, lang: str) -> PortfolioReport | None:
-    """Return the portfolio of valid answers in lang; None without portfolio or partnership."""
+    """Return the portfolio of valid answers in lang: None when the version declares none, no
+    entries without partnership (so that every result of a version stores the same keys)."""
     portfolio = q.portfolio
-    placements = place(q, answers)
-    if portfolio is None or not placements:
+    if portfolio is None:
         return None
+    placements = place(q, answers)
     env = _env(q, answers)
     return PortfolioReport(
         levels=[

@@ -171,7 +171,7 @@ class Report:
                 if self.classification_year
                 else {}
             )
-            | ({"portfolio": self.portfolio.to_payload()} if self.portfolio else {})
+            | ({"portfolio": self.portfolio.to_payload()} if self.portfolio is not None else {})
         )
 
     @classmethod
@@ -197,7 +197,7 @@ class Report:
             tip=TipRow.from_payload(tip) if tip else None,
             classification_year=str(data.get("classification_year", "")),
             portfolio=portfolio_engine.PortfolioReport.from_payload(data["portfolio"])
-            if data.get("portfolio")
+            if data.get("portfolio") is not None
             else None,
         )
 
