@@ -123,9 +123,9 @@ class SharedResult(ScoredRow, Base):
     A diagnostic has a row here only while it is completed and its respondent ticked
     ``share_anonymised``, and the row copies its current result only (``services`` keeps it so:
     completion replaces it, withdrawing consent deletes it, deleting the diagnostic or the result
-    cascades). It holds the profile, the scores and the recommendation ids, never the answers or
-    the result's payload, so the dashboard, the exports and the peer benchmark scan a small table
-    without any join.
+    cascades). It holds the profile, the scores, the recommendation ids and the summary rows
+    each question counts it in, never the answers or the result's payload, so the dashboard, the
+    exports and the peer benchmark scan a small table without any join.
     """
 
     __tablename__ = "shared_result"
@@ -173,6 +173,10 @@ class SharedResult(ScoredRow, Base):
     # The result's recommendation ids, sorted and joined with "," (RECOMMENDATION_SEPARATOR):
     # the dashboard counts each distinct set once in SQL and splits the sets in Python.
     recommendations: Mapped[str] = mapped_column(Text)
+    # The rows of the questions' dashboard summaries this diagnostic counts in, never the answers
+    # themselves: "question=row" tokens, each once, sorted and joined with ","
+    # (``app.core.summary.diagnostic_codes``); the snapshot counts each distinct set once in SQL.
+    answer_codes: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 RECOMMENDATION_SEPARATOR = ","

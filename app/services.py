@@ -24,6 +24,7 @@ from app.core.answers import AnswerErrors, validate
 from app.core.model import AnswerValue, Questionnaire
 from app.core.relevance import prune
 from app.core.report import Report
+from app.core.summary import diagnostic_codes
 from app.models import (
     PROFILE_COLUMNS,
     RECOMMENDATION_SEPARATOR,
@@ -36,6 +37,7 @@ from app.models import (
     SharedResult,
     utcnow,
 )
+from app.stats.release import ANSWER_JOINER, ANSWER_SEPARATOR
 
 TOKEN_BYTES = 32  # 256 bits of randomness in every private link
 COMPLETED = "completed"
@@ -262,7 +264,17 @@ def shared_values(diagnostic: Diagnostic, result: Result) -> dict[str, Any]:
         {column: getattr(diagnostic, column) for column in PROFILE_COLUMNS},
         {column: getattr(result, column) for column in SHARED_RESULT_COLUMNS},
         [r.recommendation_id for r in result.recommendations],
+        answer_codes(questionnaire_of(diagnostic), diagnostic.answers),
     )
+
+
+def answer_codes(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> str:
+    """Return the ``answer_codes`` of a shared row: the summary rows each question counts the
+    diagnostic in ("question=row", sorted, joined with ","), never the answers themselves.
+    """
+    codes = diagnostic_codes(questionnaire, answers)
+    tokens = (f"{qid}{ANSWER_JOINER}{code}" for qid, found in codes.items() for code in found)
+    return ANSWER_SEPARATOR.join(sorted(tokens))
 
 
 def _shared_row(
@@ -271,14 +283,18 @@ def _shared_row(
     profile: Mapping[str, Any],
     result: Mapping[str, Any],
     recommendation_ids: Iterable[str],
+    codes: str,
 ) -> dict[str, Any]:
-    """Return a ``shared_result`` row: the profile, the result's columns, its recommendations."""
+    """Return a ``shared_result`` row: the profile, the result's columns, its recommendations
+    and the summary rows its answers count in.
+    """
     return {
         "diagnostic_id": diagnostic_id,
         "result_id": result_id,
         **{column: profile[column] for column in PROFILE_COLUMNS},
         **{column: result[column] for column in SHARED_RESULT_COLUMNS},
         "recommendations": RECOMMENDATION_SEPARATOR.join(sorted(recommendation_ids)),
+        "answer_codes": codes,
     }
 
 
@@ -346,6 +362,11 @@ class Scored:
             **fr.columns(),
             "partner_income_group": fr.partner_income_group,
         }
+
+    @cached_property
+    def shared_codes(self) -> str:
+        """Return the summary rows the answers count in, as a shared row stores them."""
+        return answer_codes(self.questionnaire, self.answers)
 
     @cached_property
     def profile(self) -> dict[str, str]:
@@ -498,7 +519,8 @@ def _insert_batch(session: Session, batch: list[Completion]) -> int:
         )
         if c.share_anonymised:
             ids = (rec_id for rec_id, _priority in scored.recommendations)
-            shared.append(_shared_row(diagnostic_id, result_id, scored.profile, result, ids))
+            codes = scored.shared_codes
+            shared.append(_shared_row(diagnostic_id, result_id, scored.profile, result, ids, codes))
     json_text = bindparam("answers", type_=_SerialisedJSON())
     conn.execute(insert(Diagnostic.__table__).values(answers=json_text), diagnostics)  # type: ignore[arg-type]
     payload_text = bindparam("payload", type_=_SerialisedJSON())

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 from sqlalchemy import delete, update
 
+from app import services
 from app.db import get_session
-from app.models import SharedResult, StatsSnapshot
+from app.models import Diagnostic, SharedResult, StatsSnapshot
 from app.stats import snapshot
 
 ESTIMATE_RE = re.compile(r"(-?[\d\u00a0\u202f ]+(?:,\d+)?) ± ([\d\u00a0\u202f ]+(?:,\d+)?)")
@@ -43,6 +44,20 @@ def set_month(app: Flask, ids: list[int], month: str) -> None:
             update(SharedResult).where(SharedResult.diagnostic_id.in_(ids)).values(month=month)
         )
         session.commit()
+
+
+def redone(app: Flask, previous_id: int, answers: dict[str, object]) -> int:
+    """Redo a diagnostic (« Refaire le diagnostic »), answer, finish and share, as any
+    respondent can with its private link; return the new diagnostic's id.
+    """
+    with app.app_context():
+        session = get_session()
+        previous = session.get(Diagnostic, previous_id)
+        assert previous is not None
+        diagnostic, _token, _dropped = services.redo(session, previous)
+        services.save_answers(session, diagnostic, dict(answers), diagnostic.current_step)
+        services.complete(session, diagnostic, share_anonymised=True)
+        return diagnostic.id
 
 
 def number(text: str) -> float:

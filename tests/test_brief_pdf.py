@@ -9,6 +9,7 @@ result page's figure data.
 from __future__ import annotations
 
 import io
+import json
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -73,6 +74,24 @@ def fill_ratio(reader: PdfReader, index: int) -> float:
     return (top - lowest_text(reader, index)) / (top - bottom)
 
 
+def assert_laid_out(
+    reader: PdfReader, texts: list[str], footer: str, *, loose: bool = False, where: str = ""
+) -> None:
+    """Check that every page has its number « N / M » and the footer with the result's date, and
+    that every page but the last is at least half full. ``loose`` lets the number's spaces go
+    (Chromium's text layer may drop them)."""
+    count = len(texts)
+    space = " ?" if loose else " "
+    for number, text in enumerate(texts, start=1):
+        assert re.search(rf"(?<!\d){number}{space}/{space}{count}(?!\d)", text), (
+            f"{where}no page number on page {number}"
+        )
+        assert footer in text, f"{where}no date on page {number}"
+    for index in range(count - 1):
+        ratio = fill_ratio(reader, index)
+        assert ratio >= 0.5, f"{where}page {index + 1} of {count} is only {ratio:.0%} full"
+
+
 @pytest.fixture
 def token_eight(app: Flask) -> str:
     """Return the private token of a completed diagnostic with eight recommendations."""
@@ -119,14 +138,12 @@ def test_brief_of_eight_recommendations(app: Flask, client: FlaskClient, token_e
         assert normalise(rec["title"]) in annex, rec["id"]
     assert annex.count("Source : Compte rendu") >= len(recommendations)
     assert "Scores des trois logiques d'action, sur 100" in annex
+    # No plan, no perspective answered, no earlier result: none of their sections is printed.
+    for absent in ("Plan d'action", "Les regards de votre équipe", "Vos progrès depuis"):
+        assert absent not in annex, absent
     date = re.search(r"Résultat établi le (\d{1,2} \w+ \d{4})", first)
     assert date, first[:300]
-    for number, text in enumerate(texts, start=1):
-        assert f"{number} / {count}" in text, f"no page number on page {number}"
-        assert f"résultat du {date.group(1)}" in text, f"no date on page {number}"
-    for index in range(count - 1):
-        ratio = fill_ratio(reader, index)
-        assert ratio >= 0.5, f"page {index + 1} is only {ratio:.0%} full"
+    assert_laid_out(reader, texts, f"résultat du {date.group(1)}")
 
 
 @pytest.mark.slow
@@ -252,3 +269,115 @@ def test_svg_draws_the_figure_data_inside_its_box(app: Flask, token_eight: str, 
 def test_svg_refuses_a_figure_type_it_cannot_draw() -> None:
     with pytest.raises(ValueError, match="pie"):
         svg.figure_svg({"data": [{"type": "pie"}], "layout": {}}, "Parts")
+
+
+# --- A brief that follows up: an action plan, the team's views, the progress since the last ----
+
+FOLLOW_UP_TEXTS = {
+    "fr": {
+        "partners": "Vos partenaires",
+        "plan": "Plan d'action",
+        "status": "En cours",
+        "perspectives": "Les regards de votre équipe",
+        "gaps": "Écart moyen entre les regards et votre réponse, par question (en %)",
+        "by_role": "Réponses par rôle, question par question",
+        "positioning": "Positionnement que donnerait chaque regard, avec vos autres réponses",
+        "role": "Élu·e",
+        "progress": "Vos progrès depuis vos diagnostics précédents",
+        "scores": "Scores des trois positionnements à chaque diagnostic, sur 100",
+        "reading": "avec le même questionnaire",
+        "changes": "Ce qui a changé dans vos réponses",
+        "plan_changes": "Où en est votre plan d'action",
+        "annex": "Annexe : les recommandations en détail",
+        "date": r"Résultat établi le (\d{1,2} \w+ \d{4})",
+        "footer": "résultat du {date}",
+        "redo": "Refaire le diagnostic",
+        "manage": "Gérer les liens des regards",
+    },
+    "en": {
+        "partners": "Your partners",
+        "plan": "Action plan",
+        "status": "In progress",
+        "perspectives": "Your team's views",
+        "gaps": "Average gap between the views and your answer, per question (in %)",
+        "by_role": "Answers by role, question by question",
+        "positioning": "Positioning each view would give, with your other answers",
+        "role": "Elected official",
+        "progress": "Your progress since your previous diagnostics",
+        "scores": "Scores of the three positionings at each diagnostic, out of 100",
+        "reading": "with the same questionnaire",
+        "changes": "What changed in your answers",
+        "plan_changes": "Where your action plan stands",
+        "annex": "Annex: the recommendations in full",
+        "date": r"Result established on (\w+ \d{1,2}, \d{4})",
+        "footer": "result of {date}",
+        "redo": "Take the diagnostic again",
+        "manage": "Manage the view links",
+    },
+}
+
+
+def followed_up(app: Flask, client: FlaskClient) -> str:
+    """Return the token of a redone diagnostic (eight recommendations) with its action plan, an
+    answered perspective and the progress since the result it redoes."""
+    from tests.test_perspectives import VIEW, _answer, _create
+    from tests.test_plan import ACTION, _add
+    from tests.test_rediagnosis import _finish, _redo
+
+    first = make_diagnostic(app, EXAMPLE_EIGHT)
+    assert _add(client, first, ACTION).status_code == 302
+    token = _redo(client, first)
+    _finish(app, token, elected_awareness=3, roi_demand="strong")
+    path, _secret = _create(client, token, "elected")
+    assert _answer(client, path, VIEW).status_code == 302
+    return token
+
+
+@pytest.mark.parametrize("lang", sorted(FOLLOW_UP_TEXTS))
+def test_brief_with_a_plan_the_team_views_and_the_progress(
+    app: Flask, client: FlaskClient, lang: str
+) -> None:
+    """The plan, the divergence and the progress follow the partners, before the annex; the
+    synthesis stays alone on page one, every page but the last at least half full, page numbers
+    and date on every page; charts drawn as SVG with their tables; no button or link to manage
+    anything."""
+    words = FOLLOW_UP_TEXTS[lang]
+    token = followed_up(app, client)
+    stored = stored_report(app, token, lang)
+
+    reader = pdf_of(client, token, f"?lang={lang}")
+    texts = page_texts(reader)
+    count = len(texts)
+    everything = " ".join(texts)
+
+    assert 4 <= count <= 8, f"{count} pages"
+    first = texts[0]
+    for rec in stored["recommendations"][:3]:
+        assert normalise(rec["title"]) in first, rec["id"]
+    for title in ("partners", "plan", "perspectives", "progress", "annex"):
+        assert words[title] not in first, title
+    # In the page's order: partners, plan, team views, progress, then the annex.
+    positions = [everything.index(words[t]) for t in ("partners", "perspectives", "progress")]
+    assert positions == sorted(positions)
+    assert everything.index(words["plan"]) > positions[0]
+    assert everything.rindex(words["annex"]) > positions[-1]
+    assert "Mission économique à Casablanca" in everything
+    assert words["status"] in everything
+    for key in ("gaps", "by_role", "positioning", "scores", "changes", "plan_changes"):
+        assert everything.count(words[key]) >= 1, key
+    assert f"{words['role']} :" in everything or f"{words['role']}:" in everything
+    # The questions with the largest gaps first, in the table as on the page's chart.
+    page = client.get(f"/resultat/{token}?lang={lang}").get_data(as_text=True)
+    chart = re.search(r'id="chart-perspectives-data">(.*?)</script>', page, re.S)
+    assert chart
+    gaps = json.loads(chart.group(1))["data"][0]
+    assert gaps["x"] == sorted(gaps["x"], reverse=True)
+    table = everything[everything.index(words["by_role"]) :]
+    rows = [table.index(normalise(question)) for question in gaps["customdata"]]
+    assert rows == sorted(rows)
+    assert words["reading"] in everything
+    assert words["redo"] not in everything
+    assert words["manage"] not in everything
+    date = re.search(words["date"], first)
+    assert date, first[:300]
+    assert_laid_out(reader, texts, words["footer"].format(date=date.group(1)), where=f"{lang}: ")

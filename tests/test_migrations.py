@@ -125,3 +125,33 @@ def test_cli_downgrade_one_step_and_back(tmp_path: Path) -> None:
     assert runner.invoke(args=["doctor"]).exit_code == 0
     with app.app_context():
         dispose_engines()
+
+
+def test_migration_0006_fills_the_summary_rows_of_diagnostics_already_shared(
+    db_url: str,
+) -> None:
+    from sqlalchemy import select
+
+    from app import questionnaire as qn
+    from app.db import get_session
+    from app.models import SharedResult
+    from app.services import answer_codes
+    from tests.factories import EXAMPLE_A, EXAMPLE_B, completed_diagnostic
+
+    app = create_app(TestConfig, DATABASE_URL=db_url)
+    with app.app_context():
+        upgrade()
+        session = get_session()
+        for answers in (EXAMPLE_A, EXAMPLE_B):
+            completed_diagnostic(session, answers)
+        session.close()
+        downgrade("0005")  # as a database shared before 0006: no column
+        upgrade("0006")
+        session = get_session()
+        found = session.scalars(select(SharedResult.answer_codes)).all()
+        expected = [answer_codes(qn.current(), a) for a in (EXAMPLE_A, EXAMPLE_B)]
+        assert sorted(found) == sorted(expected)
+        assert all("collectivity_type=" in codes for codes in found)
+        session.close()
+        downgrade("base")
+        dispose_engines()

@@ -61,6 +61,7 @@ def test_a_link_is_stored_hashed_and_opens_only_the_perception_questions(
         assert secret not in json.dumps([stored.token_hash, stored.answers])
     page = client.get(path).get_data(as_text=True)
     assert "ne sont pas anonymes" in page
+    assert "la synthèse imprimée de votre diagnostic peut les montrer par rôle" in page
     for qid in ("goals", "roi_demand", "elected_awareness", "cross_service"):
         assert f'name="{qid}"' in page
     for qid in ("collectivity_type", "budget_amount", "partner_countries", "impact_evaluation"):
@@ -90,6 +91,7 @@ def test_answers_are_kept_can_be_changed_and_shown_to_the_officer_only(
         assert get_session().scalars(select(Perspective)).one().answers["roi_demand"] == "none"
     english = client.get(path + "?lang=en").get_data(as_text=True)
     assert "are not anonymous" in english
+    assert "the printed brief of your diagnostic may show them by role" in english
     result = client.get(f"/resultat/{token}?lang=fr").get_data(as_text=True)
     figure = json.loads(re.search(r'id="chart-perspectives-data">(.*?)</script>', result, re.S)[1])  # type: ignore[index]
     labels = figure["data"][0]["customdata"]

@@ -16,12 +16,14 @@ import re
 import statistics
 from datetime import UTC, date, datetime
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app import demo, services
+from app import questionnaire as qn
 from app.db import get_engine, get_session
 from app.models import Diagnostic, SharedResult
 from app.stats import release, snapshot
@@ -31,6 +33,7 @@ from tests.stats_support import (
     estimates,
     forget_snapshots,
     publish,
+    redone,
     section,
     set_month,
     table,
@@ -343,3 +346,111 @@ def test_dominant_shares_by_type_stay_within_a_few_points_on_300_demo_diagnostic
     print(f"dominant share by type: mean abs error {mean_error:.1f} pts, 90th pct {p90:.1f} pts")
     assert mean_error < 5.0
     assert p90 < 13.0
+
+
+# --- 6. Per-option counts, before/after one share ----------------------------------------------
+
+
+def test_differencing_per_option_counts_across_one_share_does_not_reveal_the_answers(
+    admin_app: Flask,
+) -> None:
+    """The attacker reads every noisy count the snapshot stores (more than the page prints) in a
+    snapshot before and one after the victim shares, and guesses each goal ticked when the count
+    grew: getting the victim's whole set of goals right is a hit.
+    """
+    share(admin_app, EXAMPLE_B, 12)
+    victim_answers = variant(EXAMPLE_A, goals=["solidarity", "attract_talent", "business_export"])
+    with admin_app.app_context():
+        victim, _t = completed_diagnostic(get_session(), victim_answers, share=False)
+        victim_id = victim.id
+        options = [o.code for o in qn.current().questions["goals"].options]
+
+    def set_shared(value: bool) -> None:
+        with admin_app.app_context():
+            session = get_session()
+            found = session.get(Diagnostic, victim_id)
+            assert found is not None
+            services.set_sharing(session, found, value)
+
+    def goals(days: int) -> dict[str, float]:
+        found = publish(admin_app, days=days)
+        with admin_app.app_context():
+            answers = snapshot.read(get_session(), found).answers("1")
+        assert answers is not None
+        return {code: answers.counts["goals"][code] for code in options}
+
+    truth = set(victim_answers["goals"])
+    hits = 0
+    for draw in range(DRAWS):
+        forget_snapshots(admin_app)
+        set_shared(False)
+        before = goals(2 * draw)
+        set_shared(True)
+        after = goals(2 * draw + 1)
+        guess = {code for code in options if after[code] - before[code] >= 0.5}
+        hits += guess == truth
+    assert hits <= 1, hits
+
+
+def test_no_question_summary_of_a_filtered_selection(admin_app: Flask) -> None:
+    share(admin_app, VICTIM, 1)  # the only région of region 28
+    share(admin_app, variant(EXAMPLE_A, region="28"), 6)
+    share(admin_app, EXAMPLE_A, 4)
+    client = logged_in(admin_app)
+    for query in ("region:28", "collectivity_type:region", "population:gt_1m"):
+        page = client.get(f"/admin/?selection={query}").get_data(as_text=True)
+        assert 'id="chart-q1' not in page, query
+        assert 'id="chart-changes' not in page, query
+
+
+# --- 7. Re-diagnosis pairs ------------------------------------------------------------------------
+
+
+def _change_figures(client: FlaskClient) -> list[str] | None:
+    """Return the mean changes the dashboard prints, None if refused."""
+    html = client.get("/admin/").get_data(as_text=True)
+    if 'id="chart-changes-section"' not in html:
+        return None
+    part = section(html, "chart-changes-section")
+    if 'data-suppressed="true"' in part and "chart-figure__table" not in part:
+        return None
+    rows = table(part, "chart-figure__table")
+    shown = [row[2] for row in rows if not row[2].startswith("trop imprécis")]
+    return shown or None
+
+
+def test_k_minus_one_pairs_never_show_a_change(admin_app: Flask) -> None:
+    share(admin_app, EXAMPLE_B, 10)
+    lower = variant(EXAMPLE_A, elected_awareness=1, cross_service=1)
+    for first in share(admin_app, lower, K - 1):
+        redone(admin_app, first, EXAMPLE_A)
+    with admin_app.app_context():
+        assert snapshot.summary_of(get_session()).pairs == K - 1
+    client = logged_in(admin_app)
+    shown = 0
+    for _ in range(DRAWS):
+        forget_snapshots(admin_app)
+        shown += _change_figures(client) is not None
+    assert shown == 0
+
+
+def test_a_flood_of_redos_of_one_diagnostic_counts_as_one_pair(admin_app: Flask) -> None:
+    """What the design claims: however many times one diagnostic is redone and shared, the
+    snapshot's input holds one pair for it (its newest redo), so a flood moves the mean change by
+    one pair at most, as much as one honest re-diagnosis.
+    """
+    honest = share(admin_app, EXAMPLE_B, K)
+    for first in honest:
+        redone(admin_app, first, variant(EXAMPLE_B, cross_service=4))
+    with admin_app.app_context():
+        before = snapshot.summary_of(get_session())
+    [own] = share(admin_app, variant(EXAMPLE_A, cross_service=1, elected_awareness=1), 1)
+    extreme = variant(EXAMPLE_A, cross_service=4, elected_awareness=4, work_mode="project")
+    for _ in range(15):
+        last = redone(admin_app, own, extreme)
+    with admin_app.app_context():
+        after = snapshot.summary_of(get_session())
+    assert after.pairs == before.pairs + 1
+    moved = [a - b for a, b in zip(after.pair_sums, before.pair_sums, strict=True)]
+    new, old = _scores(admin_app, last), _scores(admin_app, own)
+    assert moved == pytest.approx([n - o for n, o in zip(new, old, strict=True)])  # newest only

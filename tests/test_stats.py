@@ -73,19 +73,47 @@ def test_summed_noises_margin_covers_95_percent() -> None:
 def test_the_budget_adds_up_to_epsilon_as_opendp_accounts_it() -> None:
     epsilon = 2.0
     assert sum(release.BUDGET.values()) == pytest.approx(1.0)
+    # Two questionnaire versions: a diagnostic answers one, so their cells compose in parallel.
+    domains = release.Domains(
+        DOMAINS.values,
+        DOMAINS.recommendations,
+        DOMAINS.overseas,
+        answers={**DOMAINS.answers, "2": {"q": (("a", "b", "c"), 2), "r": (("x",), 1)}},
+    )
+    assert domains.answer_sensitivity("2") == 3
     spent = 0.0
-    for dimension, figures in release.scales(epsilon, DOMAINS).items():
+    for dimension, figures in release.scales(epsilon, domains).items():
+        losses = []
         for figure, scale in figures.items():
-            kind = float if figure == "sums" else int
+            kind = float if figure in ("sums", "pair_sums") else int
             atom = dp.atom_domain(T=kind, nan=False) if kind is float else dp.atom_domain(T=kind)
             mechanism = dp.m.make_laplace(
                 dp.vector_domain(atom), dp.l1_distance(T=kind), scale=scale
             )
-            bound = release.sensitivity(figure, DOMAINS)
-            spent += mechanism.map(kind(bound))
+            bound = release.sensitivity(figure, domains)
+            losses.append(mechanism.map(kind(bound)))
             assert dimension in release.BUDGET
+        # Versions are disjoint cells (parallel); the figures of one cell add up (sequential).
+        spent += max(losses) if dimension == "answers" else sum(losses)
+        assert spent <= epsilon * (1 + 1e-9)
     # Each diagnostic lies in one cell per dimension: the losses of the dimensions add up.
     assert spent == pytest.approx(epsilon, rel=1e-6)
+
+
+def test_the_answers_and_pairs_refuse_a_release_above_their_share() -> None:
+    cells = release.publish([], DOMAINS, 2.0)
+    bound = DOMAINS.answer_sensitivity("1")
+    assert cells[("answers", "1")]["sensitivity"] == bound
+    share = 2.0 * release.BUDGET["answers"]
+    # Drawn for the version's true sensitivity, the counts pass OpenDP's map; claiming a
+    # smaller one would spend more than the share and is refused.
+    release.mechanisms.noisy_counts([0] * 3, share, bound)
+    mechanism = release.mechanisms._laplace(int, release.mechanisms.scale_of(share, bound - 1))
+    with pytest.raises(release.mechanisms.BudgetError):
+        release.mechanisms._check(mechanism.map(bound), share)
+    pairs = cells[("pairs", "")]
+    assert len(pairs["counts"]) == 1
+    assert len(pairs["sums"]) == len(release.POSITIONINGS)
 
 
 def test_every_cell_of_the_fixed_domains_is_released_even_empty() -> None:

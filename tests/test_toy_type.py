@@ -119,3 +119,19 @@ def test_the_toy_type_runs_through_form_scoring_api_result_and_summary(
         ("0", "Moins de 3 agents", 1),
         ("3", "3 agents ou plus", 2),
     ]
+
+
+def test_the_dashboard_asks_the_toy_type_for_its_summary(app: Flask) -> None:
+    from tests.stats_support import publish, section, table
+    from tests.test_admin_support import logged_in, share, wire
+
+    wire(app)
+    app.config["PRIVACY_EPSILON"] = 50.0  # little noise: the rows are drawn from few answers
+    share(app, {**BASE, "staff": 4, "goals": ["marketing"]}, 30)
+    share(app, {**BASE, "staff": 1, "goals": ["marketing"]}, 30)
+    publish(app)
+    page = logged_in(app).get("/admin/").text
+    assert 'id="chart-qtest-1-staff-section"' in page
+    rows = table(section(page, "chart-qtest-1-staff-section"), "chart-figure__table")
+    assert [row[0] for row in rows] == ["Moins de 3 agents", "3 agents ou plus"]
+    assert all(" ± " in row[2] for row in rows)  # two shares of about 50 %, with margins

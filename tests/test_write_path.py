@@ -293,11 +293,6 @@ def test_scoring_runs_without_holding_the_sqlite_write_lock(tmp_path: Any) -> No
     assert written[0] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scoring.score() classifies the partner codes itself three times, and the report "
-    "once more per contribution label; the core scoring package classifies them once",
-)
 def test_finishing_classifies_the_partner_codes_once(app: Flask, client: FlaskClient) -> None:
     token = start(client)
     all_but_last(client, token, EXAMPLE_A)

@@ -24,9 +24,11 @@ from flask_babel import format_date, format_decimal, gettext
 from app import partners
 from app import questionnaire as qn
 from app.charts import wrap_label
+from app.stats import mechanisms
 from app.stats.release import (
     IMPRECISE,
     POSITIONINGS,
+    Answers,
     Estimate,
     Release,
     Selection,
@@ -827,6 +829,225 @@ def dominant_tiles(sel: Selection, k: int, lang: str) -> list[Tile]:
     return tiles
 
 
+# --- Per-question summaries and re-diagnosis changes (whole set only) ---------------------------
+
+
+def _share_shown(count: Estimate, share: Estimate, k: int) -> bool:
+    """Return whether a row of a question's summary is drawn: at least k after noise, and a
+    share whose margin stays within IMPRECISE points.
+    """
+    return not count.below(k) and 100 * share.margin <= IMPRECISE
+
+
+def precise_from(answers: Answers, total: Estimate) -> int:
+    """Return the number of diagnostics of a version from which every share of its per-option
+    counts stays within IMPRECISE points: n ≥ √(count margin² + total margin²) / IMPRECISE %,
+    rounded up to ten (``Answers.share`` bounds a share's margin so, whatever its value).
+    """
+    spread = math.hypot(mechanisms.margin((answers.scale,)), total.margin)
+    return 10 * math.ceil(spread * 100 / IMPRECISE / 10)
+
+
+def question_chart(
+    question: qn.Question, answers: Answers, total: Estimate, k: int, lang: str
+) -> Chart:
+    """Return one question's summary as its type gives it (options, bands, income groups…): the
+    noisy share of the version's diagnostics counted in each row, as horizontal bars with the
+    margins, and its table (« moins de k », « trop imprécis » as elsewhere).
+    """
+    chart_id = f"chart-q{answers.version}-{question.id}"
+    caption = _(
+        "%(question)s (version %(v)s)", question=question.label.get(lang), v=answers.version
+    )
+    rows = question.kind.summary(question, [], lang)
+    counts = {r.code: answers.count(question.id, r.code) for r in rows}
+    shares = {r.code: answers.share(question.id, r.code, total) for r in rows}
+    shown = [r for r in rows if _share_shown(counts[r.code], shares[r.code], k)]
+    table_rows = []
+    for r in rows:
+        count, share = counts[r.code], shares[r.code]
+        if count.below(k):
+            table_rows.append([r.label, fewer_than(k), "—"])
+        elif 100 * share.margin > IMPRECISE:
+            imprecise = _("trop imprécis (± %(margin)s)", margin=_score(100 * share.margin))
+            table_rows.append([r.label, count_text(count, k), imprecise])
+        else:
+            table_rows.append([r.label, count_text(count, k), share_text(share)])
+    headers = [_("Réponse"), _("Diagnostics"), _("Part des diagnostics de la version")]
+    if not shown:
+        note = _(
+            "Aucune réponse n'atteint %(k)d diagnostics avec une part précise à %(p)s points "
+            "près (estimation bruitée).",
+            k=k,
+            p=_count(round(IMPRECISE)),
+        )
+        return Chart(chart_id, caption, None, headers, table_rows, note=note)
+    labels = [_category(r.label) for r in shown]
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": labels,
+                "x": [round(100 * shares[r.code].value, 1) for r in shown],
+                "error_x": _error([100 * shares[r.code].margin for r in shown]),
+                "marker": {"color": "#000091"},
+                "hovertemplate": "%{y}<br>%{x:.0f} %<extra></extra>",
+            }
+        ],
+        "layout": _layout(_("Part des diagnostics (%)"), labels, xaxis={"range": [0, 100]}),
+    }
+    reading = _(
+        "Lecture : part estimée des diagnostics partagés de la version %(v)s comptés dans "
+        "chaque réponse (un diagnostic compte une fois par réponse qu'il a cochée, et une fois "
+        "seulement pour une question répétée, quel que soit son nombre de blocs).",
+        v=answers.version,
+    )
+    return Chart(
+        chart_id,
+        caption,
+        figure,
+        headers,
+        table_rows,
+        f"{reading} {noisy_reading()}",
+        masked_note(k) if len(shown) < len(rows) else None,
+    )
+
+
+def question_charts(release: Release, k: int, lang: str) -> list[Chart]:
+    """Return the per-question summaries of every questionnaire version the snapshot released,
+    each question asking its own type for its rows; a version under k diagnostics after noise,
+    or whose every figure is too imprecise, gets one notice instead.
+    """
+    charts: list[Chart] = []
+    versions = qn.load_all()
+    for version in release.domains.of("answers"):
+        answers = release.answers(version)
+        questionnaire = versions.get(version)
+        cell = release.cell("version", version)
+        if answers is None or questionnaire is None or cell is None:
+            continue
+        chart_id = f"chart-q{version}"
+        caption = _("Réponses aux questions (version %(v)s)", v=version)
+        if cell.n.below(k):
+            note = _(
+                "Moins de %(k)d diagnostics partagés sur la version %(v)s (estimation "
+                "bruitée) : ses réponses ne sont pas affichées.",
+                k=k,
+                v=version,
+            )
+            charts.append(Chart(chart_id, caption, None, note=note))
+            continue
+        found = [
+            question_chart(question, answers, cell.n, k, lang)
+            for question in questionnaire.questions.values()
+        ]
+        if not any(c.figure is not None for c in found):
+            note = _(
+                "Trop imprécis pour l'instant : avec %(n)s diagnostics partagés sur la "
+                "version %(v)s (estimation), le bruit dépasse %(p)s points sur chaque part. Les "
+                "réponses s'affichent à partir d'environ %(from)s diagnostics de la version.",
+                n=_count(round(cell.n.value)),
+                v=version,
+                p=_count(round(IMPRECISE)),
+                **{"from": _count(precise_from(answers, cell.n))},
+            )
+            charts.append(Chart(chart_id, caption, None, note=note))
+            continue
+        charts += found
+    return charts
+
+
+def _signed(x: float) -> str:
+    """Return a change in points with its sign ("+3,2", "−1,0")."""
+    text = _score(abs(x))
+    return f"+{text}" if x >= 0.05 else (f"−{text}" if x <= -0.05 else text)
+
+
+def change_text(estimate: Estimate) -> str:
+    """Return a noisy mean change with its margin, or says it is too imprecise."""
+    if estimate.margin > IMPRECISE:
+        return _("trop imprécis (± %(margin)s)", margin=_score(estimate.margin))
+    return f"{_signed(estimate.value)} ± {_score(estimate.margin)}"
+
+
+def changes_chart(release: Release, k: int, lang: str) -> Chart | None:
+    """Return the mean score change between two shared results of the same authority (a
+    re-diagnosis and the diagnostic it was redone from), per positioning; None if the snapshot
+    released no pairs (published before they were).
+    """
+    pairs = release.pairs()
+    if pairs is None:
+        return None
+    caption = _("Évolution entre deux diagnostics partagés d'une même collectivité")
+    n = pairs.n
+    if n.below(k):
+        note = _(
+            "Moins de %(k)d collectivités ont partagé deux diagnostics successifs (estimation "
+            "bruitée) : l'évolution n'est pas affichée.",
+            k=k,
+        )
+        return Chart("chart-changes", caption, None, note=note)
+    means = {p: pairs.mean(p) for p in POSITIONINGS}
+    shown = [p for p in POSITIONINGS if means[p].margin <= IMPRECISE]
+    headers = [_("Positionnement"), _("Paires de diagnostics"), _("Évolution moyenne (points)")]
+    rows = [
+        [positioning_label(p, lang), count_text(n, k), change_text(means[p])] for p in POSITIONINGS
+    ]
+    if not shown:
+        note = _(
+            "Trop imprécis pour l'instant : avec %(n)s paires de diagnostics (estimation), "
+            "le bruit dépasse %(p)s points sur chaque évolution moyenne.",
+            n=_count(round(n.value)),
+            p=_count(round(IMPRECISE)),
+        )
+        return Chart("chart-changes", caption, None, headers, rows, note=note)
+    labels = [_category(positioning_label(p, lang)) for p in shown]
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": labels,
+                "x": [round(means[p].value, 1) for p in shown],
+                "error_x": _error([means[p].margin for p in shown]),
+                "marker": {"color": [COLOURS.get(p, "#666666") for p in shown]},
+                "hovertemplate": "%{y}<br>%{x:+.1f}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            _("Évolution moyenne du score (points)"),
+            labels,
+            xaxis={"rangemode": "normal", "zeroline": True, "zerolinecolor": "#3a3a3a"},
+        ),
+    }
+    reading = _(
+        "Lecture : pour les collectivités qui ont refait leur diagnostic et partagé les "
+        "deux, écart moyen estimé entre le score du plus récent et celui du précédent. Un "
+        "diagnostic refait plusieurs fois ne compte que pour une paire, avec sa version la plus "
+        "récente. Si la version du questionnaire a changé entre les deux, une part de l'écart "
+        "vient du questionnaire."
+    )
+    return Chart(
+        "chart-changes",
+        caption,
+        figure,
+        headers,
+        rows,
+        f"{reading} {noisy_reading()}",
+        _("Les évolutions trop imprécises ne sont pas tracées.") if len(shown) < 3 else None,
+    )
+
+
+def pairs_tile(release: Release, k: int) -> list[Tile]:
+    """Return the tile of the number of re-diagnosis pairs (none if the snapshot has none)."""
+    pairs = release.pairs()
+    if pairs is None:
+        return []
+    label = _("Collectivités ayant partagé deux diagnostics successifs (estimation)")
+    return [_estimate_tile("tile-pairs", label, pairs.n, k)]
+
+
 def build(release: Release, dimension: str, value: str, k: int, lang: str) -> Dashboard:
     """Return the dashboard of one released selection: masked when under k after noise."""
     sel = release.selection(dimension, value)
@@ -838,6 +1059,10 @@ def build(release: Release, dimension: str, value: str, k: int, lang: str) -> Da
         charts.append(map_chart(release, k))
         charts += _breakdowns(release, k, lang)
         charts.append(recommendations_chart(release, sel.n, k, lang))
+        changes = changes_chart(release, k, lang)
+        if changes is not None:
+            charts.append(changes)
+        charts += question_charts(release, k, lang)
     else:
         charts.append(
             mean_scores_chart(
@@ -851,6 +1076,8 @@ def build(release: Release, dimension: str, value: str, k: int, lang: str) -> Da
             )
         )
     tiles = (year_tiles(release, k) if dimension == "all" else []) + dominant_tiles(sel, k, lang)
+    if dimension == "all":
+        tiles += pairs_tile(release, k)
     return Dashboard(k, sel.n, charts, tiles)
 
 

@@ -15,7 +15,7 @@ from app.admin import charts
 from app.admin.forms import FilterForm
 from app.admin.views import bp
 from app.i18n import current_lang
-from app.stats import release, web
+from app.stats import web
 
 
 def _board() -> tuple[FilterForm, charts.Dashboard, str, str, web.Published]:
@@ -56,6 +56,8 @@ def dashboard() -> str:
     """Show the dashboard of the selection in the query string, from the snapshot in force."""
     form, board, dimension, value, published = _board()
     lang = current_lang()
+    answer_version = (list(published.release.domains.of("answers")) or [""])[-1]
+    released = published.release.answers(answer_version)
     return render_template(
         "admin/dashboard.html",
         form=form,
@@ -65,6 +67,8 @@ def dashboard() -> str:
         published_at=format_datetime(published.snapshot.published_at, "d MMMM yyyy, HH:mm"),
         epsilon=published.snapshot.epsilon,
         factor=round(math.exp(published.snapshot.epsilon), 1),
-        budget=release.BUDGET,
+        budget=published.release.budget,
+        answer_version=answer_version,
+        answer_sensitivity=released.sensitivity if released else 0,
         box_min=published.release.box_minimum(),
     )

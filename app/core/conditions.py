@@ -329,6 +329,8 @@ class Explainer:
         self.q = env.questionnaire
         self.lang = lang
         self.colon = f"{NBSP}: " if lang == "fr" else ": "
+        # The partner countries as scoring classified them (named without classifying again).
+        self.classified = {c.code: c for c in env.partners}
 
     def reasons(self, cond: Condition) -> list[str]:
         """Return the reasons, in words, that make a holding condition true."""
@@ -363,7 +365,9 @@ class Explainer:
         """Return « vous n'avez pas indiqué : acteurs associés : entreprises, CCI »."""
         question = self.q.questions[qid]
         short = question.short.get(self.lang)
-        labels = question.kind.reason_labels(question, codes, self.lang, self.q.value_labels)
+        labels = question.kind.reason_labels(
+            question, codes, self.lang, self.q.value_labels, self.classified
+        )
         what = f"{short}{self.colon}{', '.join(labels)}" if labels else short
         return f"{NOT_GIVEN[self.lang]}{self.colon}{what}"
 
@@ -412,7 +416,9 @@ class Explainer:
             codes = [str(value)]
         if only:
             codes = [c for c in codes if c in only]
-        return question.kind.reason_labels(question, codes, self.lang, self.q.value_labels)
+        return question.kind.reason_labels(
+            question, codes, self.lang, self.q.value_labels, self.classified
+        )
 
     def describe_answer(self, qid: str, only: Sequence[str] = ()) -> str:
         """Return "short label : answer" for a question."""

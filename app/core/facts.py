@@ -105,12 +105,20 @@ def countries_of(questionnaire: Questionnaire, answers: Answers) -> list[Country
     return found
 
 
-def derived_facts(questionnaire: Questionnaire, answers: Answers) -> dict[str, float | bool]:
-    """Return the facts derived from answers (e.g. economic competence) and partner facts."""
+def derived_facts(
+    questionnaire: Questionnaire, answers: Answers, countries: Sequence[Country] | None = None
+) -> dict[str, float | bool]:
+    """Return the facts derived from answers (e.g. economic competence) and partner facts.
+
+    ``countries``: the answers' partner countries when they are already classified
+    (``countries_of``).
+    """
     facts: dict[str, float | bool] = {}
     for fact in questionnaire.facts:
         if not fact.computed:
             value: AnswerValue | None = answers.get(fact.from_question)  # type: ignore[assignment]
             facts[fact.id] = str(value) in fact.true_for
-    facts.update(partner_facts(countries_of(questionnaire, answers)))
+    if countries is None:
+        countries = countries_of(questionnaire, answers)
+    facts.update(partner_facts(countries))
     return facts

@@ -11,7 +11,7 @@ Pure module: no Flask, no database. Data is loaded once, on first use.
 import csv
 import gettext
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -187,6 +187,11 @@ def countries(lang: str = "fr") -> list[Country]:
     return list(_sorted_countries(_lang(lang)))
 
 
+# The partner countries of one answer set, classified once, by code: scoring and the report pass
+# them along so that each answer's weights and words read them instead of classifying again.
+Classified = Mapping[str, Country]
+
+
 def classify(codes: Sequence[str]) -> list[Country]:
     """Return the countries for codes, in the same order; raise KeyError on an unknown code."""
     if isinstance(codes, str):
@@ -199,6 +204,13 @@ def classify(codes: Sequence[str]) -> list[Country]:
             raise KeyError(code)
         result.append(found)
     return result
+
+
+def classified_as(codes: Sequence[str], classified: Classified | None) -> list[Country]:
+    """Return the countries for codes from those already classified, else classify them."""
+    if classified is not None and all(code in classified for code in codes):
+        return [classified[code] for code in codes]
+    return classify(codes)
 
 
 @cache

@@ -202,22 +202,29 @@ class Report:
         )
 
 
-def answer_text(questionnaire: Questionnaire, qid: str, codes: tuple[str, ...], lang: str) -> str:
-    """Return the labels of some codes of a question, joined."""
+def answer_text(
+    questionnaire: Questionnaire,
+    qid: str,
+    codes: tuple[str, ...],
+    lang: str,
+    classified: partners.Classified | None = None,
+) -> str:
+    """Return the labels of some codes of a question, joined (partners as already classified)."""
     question = questionnaire.questions[qid]
-    return ", ".join(question.kind.labels(question, codes, lang))
+    return ", ".join(question.kind.labels(question, codes, lang, classified))
 
 
 def _contributions(
     questionnaire: Questionnaire, result: Result, lang: str
 ) -> dict[str, list[ContributionRow]]:
     """Return, per dimension, the answers that weighed most, in words and points."""
+    classified = result.classified
     return {
         dim_id: [
             ContributionRow(
                 question_id=c.question_id,
                 question=questionnaire.questions[c.question_id].short.get(lang),
-                answer=answer_text(questionnaire, c.question_id, c.codes, lang),
+                answer=answer_text(questionnaire, c.question_id, c.codes, lang, classified),
                 points=c.points,
             )
             for c in items[:TOP_CONTRIBUTIONS]
@@ -232,11 +239,12 @@ def _tip(questionnaire: Questionnaire, result: Result, lang: str) -> TipRow | No
     tip = result.tip
     if tip is None:
         return None
+    classified = result.classified
     return TipRow(
         question_id=tip.question_id,
         question=questionnaire.questions[tip.question_id].short.get(lang),
-        from_=answer_text(questionnaire, tip.question_id, tip.from_codes, lang),
-        to=answer_text(questionnaire, tip.question_id, tip.to_codes, lang),
+        from_=answer_text(questionnaire, tip.question_id, tip.from_codes, lang, classified),
+        to=answer_text(questionnaire, tip.question_id, tip.to_codes, lang, classified),
         to_codes=list(tip.to_codes),
         flips=tip.flips,
         dominant_after=tip.dominant_after,

@@ -25,7 +25,7 @@ from app.core.facts import (
     partner_income_group,
 )
 from app.core.model import Answers, AnswerValue, Question, Questionnaire, Vector
-from app.core.partners import Country
+from app.core.partners import Classified, Country
 from app.core.relevance import prune
 
 __all__ = [
@@ -80,6 +80,11 @@ class Result:
     partner_income_group: str
 
     @property
+    def classified(self) -> Classified:
+        """Return the partner countries by code, as they were classified for this scoring."""
+        return {c.code: c for c in self.partners}
+
+    @property
     def all_scores(self) -> dict[str, float]:
         """Return positioning and logic scores in one mapping."""
         return {**self.scores, **self.logics}
@@ -100,12 +105,18 @@ def items_of(answers: Answers, repeat_id: str) -> list[Mapping[str, Any]]:
     return [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
 
 
-def answer_vector(question: Question, answers: Answers) -> Vector:
-    """Return the weights a question's answer adds (the mean over items in a repeat)."""
+def answer_vector(
+    question: Question, answers: Answers, classified: Classified | None = None
+) -> Vector:
+    """Return the weights a question's answer adds (the mean over items in a repeat).
+
+    ``classified``: the answers' partner countries, already classified.
+    """
+    kind = question.kind
     if question.repeat is None:
-        return question.kind.vector(question, answers.get(question.id))  # type: ignore[arg-type]
+        return kind.vector(question, answers.get(question.id), classified)  # type: ignore[arg-type]
     items = items_of(answers, question.repeat)
-    vectors = [question.kind.vector(question, item.get(question.id)) for item in items]
+    vectors = [kind.vector(question, item.get(question.id), classified) for item in items]
     return {dim: w / len(items) for dim, w in _sum(vectors).items()} if items else {}
 
 
@@ -169,30 +180,36 @@ def dominant_of(scores: Mapping[str, float], questionnaire: Questionnaire) -> st
     return max(order, key=lambda p: (round(scores[p], 1), -order.index(p)))
 
 
-def _vectors(questionnaire: Questionnaire, answers: Answers) -> dict[str, Vector]:
+def _vectors(
+    questionnaire: Questionnaire, answers: Answers, classified: Classified | None = None
+) -> dict[str, Vector]:
     """Return each question's weight vector, in questionnaire order."""
-    return {qid: answer_vector(q, answers) for qid, q in questionnaire.questions.items()}
+    return {
+        qid: answer_vector(q, answers, classified) for qid, q in questionnaire.questions.items()
+    }
 
 
 def score(questionnaire: Questionnaire, answers: Answers, *, with_tip: bool = True) -> Result:
     """Return the scores, dominant positioning, contributions and tipping change of answers.
 
-    answers must already be valid (see answers.validate).
+    answers must already be valid (see answers.validate). The partner countries are classified
+    once, here, and passed along to whatever reads them.
     """
-    vectors = _vectors(questionnaire, answers)
+    countries = tuple(countries_of(questionnaire, answers))
+    classified = {c.code: c for c in countries}
+    vectors = _vectors(questionnaire, answers, classified)
     normalised = _normalise(_sum(vectors.values()), questionnaire)
     scores = {p.id: normalised[p.id] for p in questionnaire.positionings}
     dominant = dominant_of(scores, questionnaire)
-    countries = tuple(countries_of(questionnaire, answers))
     return Result(
         questionnaire_version=questionnaire.version,
         scores=scores,
         logics={d.id: normalised[d.id] for d in questionnaire.logics},
         dominant=dominant,
         partners=countries,
-        facts=derived_facts(questionnaire, answers),
+        facts=derived_facts(questionnaire, answers, countries),
         contributions=_contributions(questionnaire, answers, vectors),
-        tip=_tip(questionnaire, answers, vectors, dominant) if with_tip else None,
+        tip=_tip(questionnaire, answers, vectors, dominant, classified) if with_tip else None,
         partner_income_group=partner_income_group(countries),
     )
 
@@ -227,6 +244,7 @@ def _changed_total(
     vectors: Mapping[str, Vector],
     question: Question,
     alt: AnswerValue,
+    classified: Classified,
 ) -> Vector | None:
     """Return the raw totals with one answer changed, or None if skip logic leaves it out.
 
@@ -243,10 +261,10 @@ def _changed_total(
         changed = _sum(vectors.values())
         for dim, w in vectors[question.id].items():
             changed[dim] = changed.get(dim, 0.0) - w
-        for dim, w in question.kind.vector(question, alt).items():
+        for dim, w in question.kind.vector(question, alt, classified).items():
             changed[dim] = changed.get(dim, 0.0) + w
         return changed
-    return _sum(_vectors(questionnaire, changed_answers).values())
+    return _sum(_vectors(questionnaire, changed_answers, classified).values())
 
 
 def _tip(
@@ -254,6 +272,7 @@ def _tip(
     answers: Answers,
     vectors: Mapping[str, Vector],
     dominant: str,
+    classified: Classified,
 ) -> Tip | None:
     """Return the one-answer change that most reduces the dominant positioning's lead.
 
@@ -267,7 +286,7 @@ def _tip(
             continue
         value: AnswerValue | None = answers.get(qid)  # type: ignore[assignment]
         for alt in question.kind.alternatives(question, value):
-            changed = _changed_total(questionnaire, answers, vectors, question, alt)
+            changed = _changed_total(questionnaire, answers, vectors, question, alt, classified)
             if changed is None:
                 continue
             after = _normalise(changed, questionnaire)

@@ -106,6 +106,9 @@ def context(
         "chart": {
             "id": CHART_ID,
             "caption": caption,
+            # On paper, beside its table (as the result page's charts).
+            "print_width": 360,
+            "print_height": 70 + 40 * len(rows),
             "figure": charts.bar_figure(
                 [r["label"] for r in rows], [r["gap"] for r in rows], name=caption, unit="%"
             ),

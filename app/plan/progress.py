@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app import services
-from app.charts import ACCENT, GRID, MUTED, SCORE_RANGE, _base_layout
+from app.charts import ACCENT, MUTED, SCORE_AXIS, _base_layout
 from app.core.answers import AnswerErrors
 from app.core.model import Question, Questionnaire
 from app.core.report import Report
@@ -63,15 +63,31 @@ def _points(
                 "labels": report.labels,
             }
         )
+    for point, date in zip(points, _distinct([p["date"] for p in points]), strict=True):
+        point["date"] = date
     return points
+
+
+def _distinct(dates: list[str]) -> list[str]:
+    """Return the dates with a number after each repeat (two results on one day: « … (2) »),
+    so that each result has its own column on the chart."""
+    seen: dict[str, int] = {}
+    labels = []
+    for date in dates:
+        seen[date] = seen.get(date, 0) + 1
+        labels.append(date if seen[date] == 1 else f"{date} ({seen[date]})")
+    return labels
 
 
 def _figure(points: list[dict[str, Any]], dims: list[str], labels: dict[str, str]) -> Any:
     """Return a line chart of each positioning's score over the results."""
     layout = _base_layout(height=320)
-    layout["yaxis"] = {"range": list(SCORE_RANGE), "gridcolor": GRID, "fixedrange": True}
-    layout["xaxis"] = {"type": "category", "fixedrange": True}
-    layout["legend"] = {"orientation": "h", "y": -0.2}
+    layout["margin"] = {"l": 8, "r": 24, "t": 16, "b": 16, "pad": 4}
+    layout["yaxis"] = {**SCORE_AXIS, "automargin": True}
+    layout["xaxis"] = {"type": "category", "fixedrange": True, "automargin": True}
+    # Each line is named below the chart (its dash tells it apart in black and white).
+    layout["showlegend"] = True
+    layout["legend"] = {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"}
     dates = [p["date"] for p in points]
     data = []
     for i, dim in enumerate(dims):
@@ -135,6 +151,18 @@ def _reading(
                 label=label,
                 q=text(questionnaire),
                 o=text(ours),
+            )
+        )
+    if before["version"] != after["version"]:
+        return str(
+            _(
+                "«\u00a0%(label)s\u00a0» passe de %(a)s à %(b)s sur 100, mais le questionnaire a "
+                "changé et vos réponses précédentes ne suffisent pas pour le recalculer (une "
+                "question nouvelle ou modifiée y reste sans réponse)\u00a0: l'écart mêle le "
+                "changement de questionnaire et vos changements.",
+                label=label,
+                a=text(before["scores"][dim]),
+                b=text(after["scores"][dim]),
             )
         )
     return str(
@@ -214,13 +242,15 @@ def context(
         "chart": {
             "id": CHART_ID,
             "caption": caption,
+            "print_width": 520,
+            "print_height": 300,
             "figure": _figure(points, dims, labels),
             "headers": [_("Diagnostic"), _("Questionnaire")] + [labels[d] for d in dims],
             "rows": _rows(points, dims, score_text),
             "reading": _reading(points, report.dominant, labels[report.dominant], score_text),
         },
-        "versions_differ": any(p["rescored"] is not None for p in points)
-        or len({p["version"] for p in points}) > 1,
+        "versions_differ": len({p["version"] for p in points}) > 1,
+        "rescored": any(p["rescored"] is not None for p in points),
         "answer_changes": _answer_changes(previous, diagnostic, newer, lang),
         "plan_changes": _plan_changes(session, previous, diagnostic, lang),
     }

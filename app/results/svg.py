@@ -200,6 +200,173 @@ def bar_svg(
     return _svg(WIDTH, height, title, ident, body)
 
 
+def _dash(style: str) -> str:
+    """Return the SVG dash array of a Plotly line dash ("solid", "dash", "dot")."""
+    return {"dash": ' stroke-dasharray="8 5"', "dot": ' stroke-dasharray="2 4"'}.get(style, "")
+
+
+def _spread(wanted: list[float], gap: float, low: float, high: float) -> list[float]:
+    """Return baselines near the wanted ones, at least gap apart, kept between low and high."""
+    order = sorted(range(len(wanted)), key=lambda i: wanted[i])
+    placed = [0.0] * len(wanted)
+    previous = low - gap
+    for i in order:
+        placed[i] = max(wanted[i], previous + gap)
+        previous = placed[i]
+    overflow = previous - high
+    if overflow > 0:
+        placed = [y - overflow for y in placed]
+    return placed
+
+
+def _legend_items(data: list[Figure]) -> list[tuple[Figure, str]]:
+    """Return the legend's entries: each line, then one entry for the open markers when every
+    marker trace's name is a line's name followed by the same words (« …, recalculé … »)."""
+    lines = [t for t in data if "lines" in t.get("mode", "lines")]
+    markers = [t for t in data if "lines" not in t.get("mode", "lines")]
+    items = [(t, str(t.get("name", ""))) for t in lines]
+    names = [str(t.get("name", "")) for t in lines]
+    rests = set()
+    for trace in markers:
+        name = str(trace.get("name", ""))
+        prefix = next((n for n in names if n and name.startswith(n)), None)
+        rests.add(name[len(prefix) :].lstrip(" ,;:") if prefix else name)
+    if len(rests) == 1 and markers:
+        rest = rests.pop()
+        items.append((markers[0], rest[:1].upper() + rest[1:]))
+    else:
+        items += [(t, str(t.get("name", ""))) for t in markers]
+    return items
+
+
+def lines_svg(
+    figure: Figure, title: str, number: Number = _one_decimal, ident: str = "chart"
+) -> Markup:
+    """Return the lines of the figure's ``scatter`` traces over categories (one column per
+    point, in order), each line in its own dash, open markers (``mode="markers"``) as diamonds,
+    every value written beside its mark and a legend below."""
+    data = [t for t in figure["data"] if t.get("type") == "scatter"]
+    yaxis = figure["layout"].get("yaxis", {})
+    low, high = yaxis.get("range", [0, 100])
+    ticks = yaxis.get("tickvals", [0, 25, 50, 75, 100])
+    lines = [t for t in data if "lines" in t.get("mode", "lines")]
+    columns = list((lines or data)[0]["x"]) if data else []
+    left, right, top, plot_height = 36.0, WIDTH - 70.0, 12.0, 200.0
+    step = (right - left) / max(len(columns), 1)
+
+    def x_of(index: int) -> float:
+        return left + step * (index + 0.5)
+
+    def y_of(value: float) -> float:
+        share = (value - low) / (high - low) if high > low else 0.0
+        return top + plot_height * (1 - min(max(share, 0.0), 1.0))
+
+    body = []
+    for t in ticks:
+        body.append(
+            f'<line x1="{left:.1f}" y1="{y_of(t):.1f}" x2="{right:.1f}" y2="{y_of(t):.1f}" '
+            f'stroke="{GRID}"/>'
+        )
+        body.append(_text(left - 6, y_of(t) + 4, [_tick(t, number)], anchor="end"))
+    bottom = top + plot_height
+    for i, column in enumerate(columns):
+        body.append(_text(x_of(i), bottom + 18, _lines(str(column))))
+    labels: dict[int, list[tuple[float, str, bool]]] = {}
+    for trace in data:
+        colour = _colour(trace)
+        # A category repeated (two results on one day) still gets its own column, in order.
+        indexes = _columns_of(list(trace["x"]), columns)
+        points = [(x_of(i), y_of(v), i, v) for i, v in zip(indexes, trace["y"], strict=True)]
+        if "lines" in trace.get("mode", "lines"):
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _i, _v in points)
+            dash = _dash(trace.get("line", {}).get("dash", "solid"))
+            body.append(
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"'
+                f"{dash}/>"
+            )
+            body += [
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
+                for x, y, _i, _v in points
+            ]
+        else:
+            body += [_diamond(x, y, colour) for x, y, _i, _v in points]
+        for _x, y, i, value in points:
+            labels.setdefault(i, []).append((y, number(value), "lines" not in trace["mode"]))
+    for i, column_marks in labels.items():
+        # Marks of one column at the same value share one label (« 50,0 » once, not four times).
+        same: dict[str, tuple[float, str, bool]] = {}
+        for y, text, is_open in column_marks:
+            kept = same.get(text)
+            same[text] = (y, text, is_open and (kept is None or kept[2]))
+        marks = list(same.values())
+        baselines = _spread([y + 4 for y, _t, _o in marks], LINE_HEIGHT - 2, top + 4, bottom)
+        anchor, x = (
+            ("end", x_of(i) - 10) if i == 0 and len(columns) > 1 else ("start", x_of(i) + 10)
+        )
+        for (_y, text, is_open), baseline in zip(marks, baselines, strict=True):
+            body.append(_text(x, baseline, [("◇ " if is_open else "") + text], anchor=anchor))
+    y = bottom + 28 + LINE_HEIGHT * max((len(_lines(str(c))) for c in columns), default=1)
+    legend, height = _legend(data, left, y)
+    return _svg(WIDTH, height, title, ident, body + legend)
+
+
+def _legend(data: list[Figure], left: float, y: float) -> tuple[list[str], float]:
+    """Return the legend of line traces from baseline y down (a sample of each line's dash or
+    a diamond beside its wrapped name), and the height it reaches."""
+    body = []
+    for trace, name in _legend_items(data):
+        colour = _colour(trace)
+        if "lines" in trace.get("mode", "lines"):
+            dash = _dash(trace.get("line", {}).get("dash", "solid"))
+            body.append(
+                f'<line x1="{left:.1f}" y1="{y - 4:.1f}" x2="{left + 28:.1f}" y2="{y - 4:.1f}" '
+                f'stroke="{colour}" stroke-width="2.5"{dash}/>'
+            )
+        else:
+            body.append(_diamond(left + 14, y - 4, colour))
+        wrapped = _wrap(name, int((WIDTH - left - 40) / CHAR_WIDTH))
+        body.append(_text(left + 36, y, wrapped, anchor="start"))
+        y += LINE_HEIGHT * len(wrapped) + 4
+    return body, y
+
+
+def _columns_of(xs: list[Any], columns: list[Any]) -> list[int]:
+    """Return the column of each x: the next column with that category, in order."""
+    indexes, start = [], 0
+    for x in xs:
+        found = next((i for i in range(start, len(columns)) if columns[i] == x), None)
+        if found is None:
+            found = columns.index(x) if x in columns else 0
+        indexes.append(found)
+        start = found + 1
+    return indexes
+
+
+def _colour(trace: Figure) -> str:
+    """Return the colour of a trace's line, else of its markers."""
+    style: dict[str, Any] = trace.get("line") or trace.get("marker") or {}
+    return str(style.get("color", ACCENT))
+
+
+def _diamond(x: float, y: float, colour: str) -> str:
+    """Return an open diamond mark centred on (x, y)."""
+    return (
+        f'<path d="M{x:.1f} {y - 7:.1f} L{x + 7:.1f} {y:.1f} L{x:.1f} {y + 7:.1f} '
+        f'L{x - 7:.1f} {y:.1f} Z" fill="#ffffff" stroke="{colour}" stroke-width="2"/>'
+    )
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Return a text cut into lines of at most width characters, at spaces."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def peers_svg(
     figure: Figure, title: str, number: Number = _one_decimal, ident: str = "chart"
 ) -> Markup:

@@ -32,7 +32,7 @@ from app.models import Diagnostic, Result
 from app.plan import exports as plan_exports
 from app.plan import progress as plan_progress
 from app.plan import store as plan_store
-from app.results import brief, downloads, peers, svg
+from app.results import brief, downloads, followup, peers, svg
 from app.results import portfolio as portfolio_view
 from app.stats import web
 from app.stats.release import IMPRECISE
@@ -245,6 +245,7 @@ def brief_pdf(token: str) -> Response:
     """Send the brief for élus as a PDF made on the server, charts drawn as SVG."""
     diagnostic, result = _completed(token)
     context = _page_context(token, diagnostic, result)
+    context.update(followup.context(diagnostic, result, score_text))
     context["svgs"] = {
         spec["id"]: svg.figure_svg(spec["figure"], spec["caption"], score_text, spec["id"])
         for spec in (context["positioning_chart"], context["logics_chart"])
@@ -260,6 +261,7 @@ def brief_pdf(token: str) -> Response:
         context["svgs"][portfolio_view.CHART_ID] = portfolio_view.chart_svg(
             context["portfolio"], score_text
         )
+    context["svgs"].update(followup.svgs(context, score_text))
     html = render_template("results/brief.html", **context)
     return brief.pdf_response(html, current_app.static_folder or "", lang=current_lang())
 

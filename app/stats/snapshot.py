@@ -19,11 +19,18 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app import partners
 from app import questionnaire as qn
-from app.models import RECOMMENDATION_SEPARATOR, SHARED_SCORE_COLUMNS, SharedResult, StatsCell
+from app.core.summary import released_rows
+from app.models import (
+    RECOMMENDATION_SEPARATOR,
+    SHARED_SCORE_COLUMNS,
+    DiagnosticLink,
+    SharedResult,
+    StatsCell,
+)
 from app.models import StatsSnapshot as Snapshot
 from app.stats import release
 
@@ -63,6 +70,7 @@ def domains(today: date) -> release.Domains:
         },
         recommendations=rules,
         overseas=frozenset(r.code for r in regions if not r.metropolitan),
+        answers={q.version: released_rows(q) for q in questionnaires},
     )
 
 
@@ -81,6 +89,7 @@ def records(session: Session) -> tuple[list[release.Record], str]:
         SharedResult.dominant,
         SharedResult.partner_income_group,
         SharedResult.recommendations,
+        SharedResult.answer_codes,
         *columns,
     ).order_by(SharedResult.result_id)
     found: list[release.Record] = []
@@ -99,7 +108,10 @@ def records(session: Session) -> tuple[list[release.Record], str]:
                 recommendations=tuple(
                     r for r in str(row[8] or "").split(RECOMMENDATION_SEPARATOR) if r
                 ),
-                scores=tuple(float(x) for x in row[9:]),
+                answer_codes=tuple(
+                    t for t in str(row[9] or "").split(release.ANSWER_SEPARATOR) if t
+                ),
+                scores=tuple(float(x) for x in row[10:]),
             )
         )
     return found, digest.hexdigest()
@@ -117,12 +129,13 @@ def digest_of(session: Session) -> str:
     return digest.hexdigest()
 
 
-def summary_of(session: Session) -> release.Summary:
+def summary_of(session: Session, found: release.Domains | None = None) -> release.Summary:
     """Return the exact inputs of a release, summed by the database (GROUP BY), never a row.
 
     Scores are 0–100 by construction; a group outside that range would break the sensitivity
     the noise is calibrated for, so it stops the publication.
     """
+    found = found or domains(datetime.now(UTC).date())
     summary = release.Summary()
     scores = [getattr(SharedResult, c) for c in SHARED_SCORE_COLUMNS[:3]]
     keys = (
@@ -157,7 +170,44 @@ def summary_of(session: Session) -> release.Summary:
     for joined, n in session.execute(select(sets, func.count()).group_by(sets)):
         ids = [r for r in str(joined or "").split(RECOMMENDATION_SEPARATOR) if r]
         summary.add_recommendations(ids, int(n))
+    version, codes = SharedResult.questionnaire_version, SharedResult.answer_codes
+    stmt = select(version, codes, func.count()).group_by(version, codes)
+    for value, joined, n in session.execute(stmt):
+        tokens = [t for t in str(joined or "").split(release.ANSWER_SEPARATOR) if t]
+        summary.add_answers(str(value), tokens, int(n), release.widths(found, str(value)))
+    _add_pairs(session, summary)
     return summary
+
+
+def _add_pairs(session: Session, summary: release.Summary) -> None:
+    """Sum the re-diagnosis pairs in the database: each shared diagnostic that was redone, with
+    the newest shared diagnostic redone from it (one pair per earlier diagnostic, however many
+    times it was redone), and the changes of their scores.
+    """
+    newest = (
+        select(
+            DiagnosticLink.previous_id.label("older"),
+            func.max(DiagnosticLink.diagnostic_id).label("newer"),
+        )
+        .join(SharedResult, SharedResult.diagnostic_id == DiagnosticLink.diagnostic_id)
+        .where(DiagnosticLink.previous_id.is_not(None))
+        .group_by(DiagnosticLink.previous_id)
+        .subquery()
+    )
+    newer, older = aliased(SharedResult), aliased(SharedResult)
+    scores = SHARED_SCORE_COLUMNS[:3]
+    stmt = (
+        select(
+            func.count(),
+            *(func.sum(getattr(newer, c) - getattr(older, c)) for c in scores),
+        )
+        .select_from(newest)
+        .join(newer, newer.diagnostic_id == newest.c.newer)
+        .join(older, older.diagnostic_id == newest.c.older)
+    )
+    row = session.execute(stmt).one()
+    if row[0]:
+        summary.add_pairs(int(row[0]), [float(x or 0.0) for x in row[1:]])
 
 
 def latest(session: Session) -> Snapshot | None:
@@ -178,8 +228,9 @@ def publish(session: Session, now: datetime, epsilon: float, k: int) -> Snapshot
         current.checked_at = now
         session.commit()
         return current
-    summary = summary_of(session)
-    figures = release.publish(summary, domains(now.date()), epsilon)
+    cells = domains(now.date())
+    summary = summary_of(session, cells)
+    figures = release.publish(summary, cells, epsilon)
     snapshot = Snapshot(
         day=day,
         published_at=now,

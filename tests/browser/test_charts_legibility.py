@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page
 
+from app import questionnaire as qn
 from app.db import get_session
 from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, assert_charts_drawn
 from tests.browser.legibility import keep_screenshot, legibility_problems
@@ -128,5 +129,8 @@ def test_dashboard_charts_are_legible(page: Page, dashboard: str, width: int) ->
     page.locator("input[name='password']").press("Enter")
     page.wait_for_url(re.compile(r"/admin/\?"))
     assert_charts_drawn(page, minimum=1)
+    if not query:  # the whole set: every question's summary is drawn, and measured below
+        questions = qn.current().questions
+        assert page.locator("[id^='chart-q1-'].chart").count() == len(questions)
 
     check_legible(page, f"dashboard-{dashboard}-{width}")

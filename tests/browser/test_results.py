@@ -16,7 +16,13 @@ from app import services
 from app.db import get_session
 from tests.browser.conftest import assert_charts_drawn, assert_charts_have_data_tables
 from tests.factories import EXAMPLE_A, EXAMPLE_EIGHT, completed_diagnostic
-from tests.test_brief_pdf import fill_ratio, normalise, page_texts
+from tests.test_brief_pdf import (
+    FOLLOW_UP_TEXTS,
+    assert_laid_out,
+    followed_up,
+    normalise,
+    page_texts,
+)
 
 A4_POINTS = (595.0, 842.0)  # width, height of an A4 page in PDF points
 PRINTABLE_WIDTH_PX = 680  # 210 mm less two 15 mm margins, at 96 CSS pixels per inch
@@ -178,9 +184,41 @@ def test_printed_brief_of_eight_recommendations(page: Page, live_app: Flask, lan
     date = re.search(str(words["date"]), first)
     assert date, first[:300]
     footer = str(words["footer"]).format(date=date.group(1))
-    for number, text in enumerate(texts, start=1):
-        assert re.search(rf"(?<!\d){number} ?/ ?{count}(?!\d)", text), f"no number on {number}"
-        assert footer in text, f"no date on page {number}"
-    for index in range(count - 1):
-        ratio = fill_ratio(reader, index)
-        assert ratio >= 0.5, f"printed page {index + 1} is only {ratio:.0%} full"
+    assert_laid_out(reader, texts, footer, loose=True, where="printed: ")
+
+
+@pytest.mark.parametrize("lang", sorted(FOLLOW_UP_TEXTS))
+def test_printed_brief_with_a_plan_the_team_views_and_the_progress(
+    page: Page, live_app: Flask, lang: str
+) -> None:
+    """Printed from Chromium, a redone result with its plan and a perspective: the team's views
+    and the progress are printed with their charts and tables after the partners, without the
+    buttons and links that manage them; the page layout rules still hold."""
+    words = FOLLOW_UP_TEXTS[lang]
+    token = followed_up(live_app, live_app.test_client())
+    page.goto(f"/resultat/{token}?lang={lang}")
+    assert_charts_drawn(page, minimum=4)
+
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    page.emulate_media(media="print")
+    for chart in ("#chart-perspectives", "#chart-progress"):
+        box = page.locator(f"{chart} .main-svg").first.bounding_box()
+        assert box is not None, chart
+        assert box["width"] <= PRINTABLE_WIDTH_PX, f"{chart} is {box['width']}px wide on paper"
+    reader = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
+
+    texts = page_texts(reader)
+    everything = " ".join(texts)
+    for title in ("partners", "perspectives", "progress", "plan"):
+        assert words[title] not in texts[0], title
+        assert words[title] in everything, title
+    positions = [everything.index(words[t]) for t in ("partners", "perspectives", "progress")]
+    assert positions == sorted(positions)
+    for key in ("gaps", "by_role", "positioning", "scores", "changes", "plan_changes"):
+        assert words[key] in everything, key
+    assert words["redo"] not in everything
+    assert words["manage"] not in everything
+    date = re.search(words["date"], texts[0])
+    assert date, texts[0][:300]
+    footer = words["footer"].format(date=date.group(1))
+    assert_laid_out(reader, texts, footer, loose=True, where=f"{lang}, printed: ")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from wtforms import StringField
 
 from app.core.model import AnswerValue, Question, Text, Vector
+from app.core.partners import Classified
 from app.core.types import QuestionType, SummaryRow, register
 
 if TYPE_CHECKING:
@@ -54,7 +55,9 @@ class NumberType(QuestionType):
         """Return the number as its one code."""
         return () if value is None else (str(value),)
 
-    def vector(self, question: Question, value: AnswerValue | None) -> Vector:
+    def vector(
+        self, question: Question, value: AnswerValue | None, classified: Classified | None = None
+    ) -> Vector:
         """Return the weights of the highest threshold reached."""
         band = self._band(question, int(value)) if isinstance(value, int) else None
         option = question.option(band) if band is not None else None
@@ -69,7 +72,13 @@ class NumberType(QuestionType):
         """Return a number up to twice the highest threshold."""
         return rng.randint(0, 2 * max(int(c) for c in question.codes))
 
-    def labels(self, question: Question, codes: Iterable[str], lang: str) -> list[str]:
+    def labels(
+        self,
+        question: Question,
+        codes: Iterable[str],
+        lang: str,
+        classified: Classified | None = None,
+    ) -> list[str]:
         """Return the numbers as written."""
         return list(codes)
 

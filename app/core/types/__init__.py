@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from app.core.model import AnswerValue, Question, Text, Vector
-from app.core.partners import Country
+from app.core.partners import Classified, Country
 
 if TYPE_CHECKING:
     from app.core.loader import Problems
@@ -107,8 +107,14 @@ class QuestionType:
 
     # -- scoring --
 
-    def vector(self, question: Question, value: AnswerValue | None) -> Vector:
-        """Return the weights one answer adds, by dimension (empty when unanswered)."""
+    def vector(
+        self, question: Question, value: AnswerValue | None, classified: Classified | None = None
+    ) -> Vector:
+        """Return the weights one answer adds, by dimension (empty when unanswered).
+
+        ``classified``: the answer set's partner countries, already classified (types that
+        name countries read them there instead of classifying their codes again).
+        """
         total: Vector = {}
         for code in self.codes(value):
             option = question.option(code)
@@ -138,8 +144,17 @@ class QuestionType:
 
     # -- words --
 
-    def labels(self, question: Question, codes: Iterable[str], lang: str) -> list[str]:
-        """Return the label of each code in lang (the code itself if it has none)."""
+    def labels(
+        self,
+        question: Question,
+        codes: Iterable[str],
+        lang: str,
+        classified: Classified | None = None,
+    ) -> list[str]:
+        """Return the label of each code in lang (the code itself if it has none).
+
+        ``classified``: as for ``vector``.
+        """
         result = []
         for code in codes:
             option = question.option(code)
@@ -147,10 +162,15 @@ class QuestionType:
         return result
 
     def reason_labels(
-        self, question: Question, codes: Iterable[str], lang: str, value_labels: Mapping[str, Text]
+        self,
+        question: Question,
+        codes: Iterable[str],
+        lang: str,
+        value_labels: Mapping[str, Text],
+        classified: Classified | None = None,
     ) -> list[str]:
         """Return the labels of an answer as a reason says them (lower-case start in French)."""
-        labels = self.labels(question, codes, lang)
+        labels = self.labels(question, codes, lang, classified)
         return [mid_sentence(label) if lang == "fr" else label for label in labels]
 
     def describe(self, question: Question, lang: str) -> dict[str, Any]:
@@ -178,6 +198,15 @@ class QuestionType:
         return [
             SummaryRow(c, label, n) for (c, n), label in zip(counts.items(), labels, strict=True)
         ]
+
+    def summary_width(self, question: Question) -> int:
+        """Return in how many summary rows one answer can count at most: the L1 sensitivity of
+        the question's released per-option counts (each row counts a diagnostic at most once).
+        """
+        rows = len(self.summary(question, [], "fr"))
+        if not self.multiple:
+            return min(1, rows)
+        return min(rows, question.max_choices or rows)
 
     # -- forms --
 

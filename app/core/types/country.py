@@ -15,7 +15,7 @@ from wtforms import SelectChoice, SelectField
 
 from app.core import partners
 from app.core.model import AnswerValue, Question, Text, Vector
-from app.core.partners import Country
+from app.core.partners import Classified, Country
 from app.core.types import QuestionType, SummaryRow, message, register
 from app.core.types.country_multi import check_country, country_label
 
@@ -62,7 +62,9 @@ class CountryType(QuestionType):
         """Return the partner country of the answer, classified."""
         return partners.classify(self.codes(value))
 
-    def vector(self, question: Question, value: AnswerValue | None) -> Vector:
+    def vector(
+        self, question: Question, value: AnswerValue | None, classified: Classified | None = None
+    ) -> Vector:
         """Return no weights (a derived question scores the partners once)."""
         return {}
 
@@ -74,15 +76,26 @@ class CountryType(QuestionType):
         """Return a random country."""
         return rng.choice(_choosable(question)).code
 
-    def labels(self, question: Question, codes: Iterable[str], lang: str) -> list[str]:
+    def labels(
+        self,
+        question: Question,
+        codes: Iterable[str],
+        lang: str,
+        classified: Classified | None = None,
+    ) -> list[str]:
         """Return the country's name."""
-        return [c.name(lang) for c in partners.classify(list(codes))]
+        return [c.name(lang) for c in partners.classified_as(list(codes), classified)]
 
     def reason_labels(
-        self, question: Question, codes: Iterable[str], lang: str, value_labels: Mapping[str, Text]
+        self,
+        question: Question,
+        codes: Iterable[str],
+        lang: str,
+        value_labels: Mapping[str, Text],
+        classified: Classified | None = None,
     ) -> list[str]:
         """Return the country's name as it is written."""
-        return self.labels(question, codes, lang)
+        return self.labels(question, codes, lang, classified)
 
     def options_json(self, question: Question, lang: str) -> list[dict[str, str]]:
         """Return every country as an option."""

@@ -10,7 +10,7 @@ from wtforms import SelectChoice, SelectMultipleField
 
 from app.core import partners
 from app.core.model import AnswerValue, Question, Text, Vector
-from app.core.partners import Country
+from app.core.partners import Classified, Country
 from app.core.types import QuestionType, SummaryRow, register
 from app.core.types.multi import clean_codes
 
@@ -78,7 +78,9 @@ class CountryMultiType(QuestionType):
         """Return the partner countries of the answer, classified."""
         return partners.classify(self.codes(value))
 
-    def vector(self, question: Question, value: AnswerValue | None) -> Vector:
+    def vector(
+        self, question: Question, value: AnswerValue | None, classified: Classified | None = None
+    ) -> Vector:
         """Return the average of the partners' weights (the 'none' weights with no partner)."""
         if value is None:
             return {}
@@ -86,7 +88,7 @@ class CountryMultiType(QuestionType):
         if not codes:
             return dict(question.partner_weights.get("none", {}))
         total: Vector = {}
-        for country in partners.classify(codes):
+        for country in partners.classified_as(codes, classified):
             for weights in (
                 question.partner_weights.get(country.income_group, {}),
                 question.partner_weights.get("oecd", {}) if country.oecd else {},
@@ -116,15 +118,26 @@ class CountryMultiType(QuestionType):
         ]
         return rng.sample(codes, rng.randint(0, min(question.max_choices or 6, 6)))
 
-    def labels(self, question: Question, codes: Iterable[str], lang: str) -> list[str]:
+    def labels(
+        self,
+        question: Question,
+        codes: Iterable[str],
+        lang: str,
+        classified: Classified | None = None,
+    ) -> list[str]:
         """Return the countries' names."""
-        return [c.name(lang) for c in partners.classify(list(codes))]
+        return [c.name(lang) for c in partners.classified_as(list(codes), classified)]
 
     def reason_labels(
-        self, question: Question, codes: Iterable[str], lang: str, value_labels: Mapping[str, Text]
+        self,
+        question: Question,
+        codes: Iterable[str],
+        lang: str,
+        value_labels: Mapping[str, Text],
+        classified: Classified | None = None,
     ) -> list[str]:
         """Return the countries' names as they are written."""
-        return self.labels(question, codes, lang)
+        return self.labels(question, codes, lang, classified)
 
     def options_json(self, question: Question, lang: str) -> list[dict[str, str]]:
         """Return every country as an option."""

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from app.core.model import AnswerValue, Question, Text
+from app.core.partners import Classified
 from app.core.types import register
 from app.core.types.single import SingleType
 
@@ -49,7 +50,12 @@ class ScaleType(SingleType):
         return int(code)
 
     def reason_labels(
-        self, question: Question, codes: Iterable[str], lang: str, value_labels: Mapping[str, Text]
+        self,
+        question: Question,
+        codes: Iterable[str],
+        lang: str,
+        value_labels: Mapping[str, Text],
+        classified: Classified | None = None,
     ) -> list[str]:
         """Return « 2 sur 4 »."""
         return [f"{code} {value_labels['out_of_4'].get(lang)}" for code in codes]
