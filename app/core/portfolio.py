@@ -142,11 +142,19 @@ def items_of(portfolio: Portfolio, answers: Answers) -> list[Mapping[str, Any]]:
     return [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
 
 
-def country_of(q: Questionnaire, portfolio: Portfolio, item: Mapping[str, Any]) -> Country | None:
-    """Return the partner country of a block (the first one of a list), None when not given."""
+def country_of(
+    q: Questionnaire,
+    portfolio: Portfolio,
+    item: Mapping[str, Any],
+    classified: Mapping[str, Country] | None = None,
+) -> Country | None:
+    """Return the partner country of a block (the first one of a list), None when not given;
+    ``classified``: the answers' partner countries as scoring classified them."""
     question = q.questions[portfolio.country_field]
     codes = question.kind.codes(item.get(portfolio.country_field))
-    return partners.country(codes[0]) if codes else None
+    if not codes:
+        return None
+    return (classified or {}).get(codes[0]) or partners.country(codes[0])
 
 
 def intensity_of(q: Questionnaire, portfolio: Portfolio, item: Mapping[str, Any]) -> float:
@@ -160,9 +168,13 @@ def intensity_of(q: Questionnaire, portfolio: Portfolio, item: Mapping[str, Any]
     return round(min(max(100.0 * raw / portfolio.maximum, 0.0), 100.0), 1)
 
 
-def _env(q: Questionnaire, answers: Answers) -> Env:
-    """Return the diagnostic's environment (answers and derived facts) that blocks extend."""
-    return Env(q, answers, derived_facts(q, answers))
+def _env(q: Questionnaire, answers: Answers, countries: Sequence[Country] | None) -> Env:
+    """Return the diagnostic's environment (answers and derived facts) that blocks extend.
+
+    ``countries``: the answers' partner countries when scoring already classified them.
+    """
+    facts = derived_facts(q, answers, countries)
+    return Env(q, answers, facts, partners=tuple(countries or ()))
 
 
 def block_env(env: Env, item: Mapping[str, Any], level: Level | None, intensity: float) -> Env:
@@ -171,18 +183,28 @@ def block_env(env: Env, item: Mapping[str, Any], level: Level | None, intensity:
     facts = {**env.facts, INTENSITY: intensity}
     if level is not None:
         facts[LEVEL] = float(level.value)
-    return Env(inner.questionnaire, inner.answers, facts)
+    return Env(inner.questionnaire, inner.answers, facts, partners=env.partners)
 
 
-def place(q: Questionnaire, answers: Answers) -> list[Placement]:
-    """Return every partnership of the answers placed, in block order (none without portfolio)."""
+def place(
+    q: Questionnaire, answers: Answers, countries: Sequence[Country] | None = None
+) -> list[Placement]:
+    """Return every partnership of the answers placed, in block order (none without portfolio).
+
+    ``countries``: the answers' partner countries when scoring already classified them.
+    """
     portfolio = q.portfolio
     if portfolio is None:
         return []
-    env = _env(q, answers)
+    return _place(q, portfolio, answers, _env(q, answers, countries))
+
+
+def _place(q: Questionnaire, portfolio: Portfolio, answers: Answers, env: Env) -> list[Placement]:
+    """Return the placements of the answers' blocks in the diagnostic's environment."""
+    classified = {c.code: c for c in env.partners}
     placed = []
     for index, item in enumerate(items_of(portfolio, answers)):
-        country = country_of(q, portfolio, item)
+        country = country_of(q, portfolio, item, classified)
         if country is None:
             continue
         level = portfolio.level_of(country)
@@ -404,14 +426,19 @@ def _entry(q: Questionnaire, env: Env, placement: Placement, lang: str) -> Entry
     )
 
 
-def build(q: Questionnaire, answers: Answers, lang: str) -> PortfolioReport | None:
+def build(
+    q: Questionnaire, answers: Answers, lang: str, countries: Sequence[Country] | None = None
+) -> PortfolioReport | None:
     """Return the portfolio of valid answers in lang: None when the version declares none, no
-    entries without partnership (so that every result of a version stores the same keys)."""
+    entries without partnership (so that every result of a version stores the same keys).
+
+    ``countries``: the answers' partner countries when scoring already classified them.
+    """
     portfolio = q.portfolio
     if portfolio is None:
         return None
-    placements = place(q, answers)
-    env = _env(q, answers)
+    env = _env(q, answers, countries)
+    placements = _place(q, portfolio, answers, env)
     return PortfolioReport(
         levels=[
             LevelRow(lv.value, lv.label.get(lang), lv.short.get(lang)) for lv in portfolio.levels

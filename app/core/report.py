@@ -292,7 +292,7 @@ def build(
         contributions=_contributions(questionnaire, result, lang),
         tip=_tip(questionnaire, result, lang),
         classification_year=partners.classification_year() if questionnaire.strict else "",
-        portfolio=portfolio_engine.build(questionnaire, answers, lang),
+        portfolio=portfolio_engine.build(questionnaire, answers, lang, result.partners),
     )
 
 
