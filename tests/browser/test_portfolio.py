@@ -24,7 +24,6 @@ from tests.browser.conftest import assert_charts_drawn, serve_in_thread
 from tests.browser.legibility import keep_screenshot, legibility_problems
 from tests.factories import completed_diagnostic
 from tests.test_portfolio import BOSTON, MALI, ROMANIA, SINGAPORE, answers_with, block
-from tests.test_v2_reasoning import EXAMPLE_A as V2_EXAMPLE_A
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "questionnaires" / "test_portfolio"
 WIDTHS = [1280, 390]
@@ -143,25 +142,4 @@ def test_the_portfolio_page_is_accessible(
             name=re.compile("^Vos partenariats selon le niveau de développement du pays"),
         )
     ).to_be_visible()
-    assert_accessible(page)
-
-
-def test_the_v2_result_page_with_partnerships_is_legible_and_accessible(
-    page: Page, live_app: Flask, assert_accessible: Callable[[Page], None]
-) -> None:
-    """The shipped questionnaire v2: the portfolio of four partnerships on the result page."""
-    answers = {
-        **{k: v for k, v in V2_EXAMPLE_A.items() if k != "partner_countries"},
-        "has_partnerships": "yes",
-        "partnerships": [MALI, SINGAPORE, ROMANIA, BOSTON],
-    }
-    with live_app.app_context():
-        _diagnostic, token = completed_diagnostic(get_session(), answers, share=False)
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.goto(f"/resultat/{token}")
-        assert_charts_drawn(page, minimum=3)
-        expect(page.locator("#chart-portfolio .textpoint text")).to_have_count(4)
-        expect(page.locator("[data-portfolio-fit='upstream']")).to_have_count(1)
-        assert legibility_problems(page, "#chart-portfolio", titles=True) == []
     assert_accessible(page)
