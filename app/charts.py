@@ -226,3 +226,121 @@ def peers_figure(
         ],
         "layout": layout,
     }
+
+
+# --- The partnership portfolio: development level (x) against economic intensity (y) ---------
+
+# Markers of one level sit side by side in these columns (in level units) before any moves up
+# or down; a marker moves by PORTFOLIO_STEP points of intensity only when all columns are taken.
+PORTFOLIO_SLOTS = (0.0, 0.3, -0.3)
+PORTFOLIO_STEP = 8.0
+PORTFOLIO_MARKER = 20  # px: room for a two-digit label
+PORTFOLIO_TICK_WIDTH = 10  # characters per line of a level's name under the axis
+PORTFOLIO_TITLE_WIDTH = 30  # characters per line of the x axis title (a phone's plot width)
+PORTFOLIO_Y_TITLE_WIDTH = 36  # the y axis title runs along the plot's height
+
+
+def portfolio_positions(points: Sequence[tuple[int, float]]) -> list[tuple[float, float]]:
+    """Return where to draw each (level, intensity) point so that no two markers overlap.
+
+    Points of one level closer than PORTFOLIO_STEP in intensity are set side by side; only a
+    fourth one so close moves up or down (kept within 0–100). The data table keeps the values.
+    """
+    placed: list[tuple[int, float, float]] = []  # level, slot, drawn intensity
+    result: list[tuple[float, float]] = [(0.0, 0.0)] * len(points)
+    order = sorted(range(len(points)), key=lambda i: (points[i][0], points[i][1], i))
+    for i in order:
+        level, value = points[i]
+        for step in range(0, 2 * len(points) + 1):
+            shift = PORTFOLIO_STEP * ((step + 1) // 2) * (1 if step % 2 else -1)
+            y = min(max(value + shift, 0.0), 100.0)
+            free = [
+                slot
+                for slot in PORTFOLIO_SLOTS
+                if not any(
+                    lv == level and s == slot and abs(other - y) < PORTFOLIO_STEP
+                    for lv, s, other in placed
+                )
+            ]
+            if free:
+                placed.append((level, free[0], y))
+                result[i] = (level + free[0], y)
+                break
+    return result
+
+
+def portfolio_figure(
+    levels: Sequence[str],
+    points: Sequence[tuple[int, float]],
+    labels: Sequence[str],
+    hovers: Sequence[str],
+    *,
+    x_title: str,
+    y_title: str,
+    name: str,
+) -> Figure:
+    """Return the portfolio: one labelled marker per partnership, at its partner's development
+    level (x, ``levels`` naming the ticks 0, 1, 2…) and its economic intensity (y, 0–100).
+
+    ``labels`` are written in the markers (the partnership's number), ``hovers`` on hover.
+    """
+    drawn = portfolio_positions(points)
+    layout = _base_layout(height=420)
+    layout["margin"] = {"l": 8, "r": 8, "t": 16, "b": 8, "pad": 4}
+    layout["xaxis"] = {
+        "range": [-0.5, len(levels) - 0.5],
+        "tickvals": list(range(len(levels))),
+        "ticktext": [wrap_label(label, PORTFOLIO_TICK_WIDTH) for label in levels],
+        "tickfont": {"size": 12},
+        "showgrid": False,
+        "zeroline": False,
+        "automargin": True,
+        "fixedrange": True,
+        "title": {"text": wrap_label(x_title, PORTFOLIO_TITLE_WIDTH), "standoff": 8},
+    }
+    layout["yaxis"] = {
+        "range": [-7, 107],
+        "tickvals": [0, 25, 50, 75, 100],
+        "gridcolor": GRID,
+        "zeroline": False,
+        "automargin": True,
+        "fixedrange": True,
+        "title": {"text": wrap_label(y_title, PORTFOLIO_Y_TITLE_WIDTH), "standoff": 8},
+    }
+    # A thin line between two levels, so that side-by-side markers read as one column.
+    layout["shapes"] = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": i + 0.5,
+            "x1": i + 0.5,
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": GRID, "width": 1},
+        }
+        for i in range(len(levels) - 1)
+    ]
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "name": name,
+                "x": [x for x, _ in drawn],
+                "y": [y for _, y in drawn],
+                "text": list(labels),
+                "textposition": "middle center",
+                "textfont": {"color": "#ffffff", "size": 11},
+                "customdata": list(hovers),
+                "marker": {
+                    "size": PORTFOLIO_MARKER,
+                    "color": ACCENT,
+                    "line": {"color": "#ffffff", "width": 1.5},
+                },
+                "cliponaxis": False,
+                "hovertemplate": "%{customdata}<extra></extra>",
+            }
+        ],
+        "layout": layout,
+    }

@@ -988,6 +988,11 @@ def check_folder(folder: Path) -> tuple[Questionnaire, list[str]]:
         constraints=tuple(constraints),
         strict=strict,
     )
+    from app.core.portfolio_loader import FILE_NAME, check_portfolio  # imports this module
+
+    portfolio = check_portfolio(p, folder / FILE_NAME, questionnaire)
+    if portfolio is not None:
+        questionnaire = replace(questionnaire, portfolio=portfolio)
     if not p.found:
         p.file = folder / "questionnaire.yaml"
         _check_satisfiable(p, questionnaire)

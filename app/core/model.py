@@ -8,6 +8,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from app.core.portfolio import Portfolio
     from app.core.types import QuestionType
 
 AnswerValue = str | int | list[str]
@@ -266,6 +267,8 @@ class Questionnaire:
     # negated conditions are worded as such, partner countries are foreign countries only and
     # partner lists are written with their French article.
     strict: bool = False
+    # The partnership portfolio (``portfolio.yaml``), when the version declares one.
+    portfolio: Portfolio | None = None
 
     @property
     def questions(self) -> dict[str, Question]:

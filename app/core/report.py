@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from app.core import partners
+from app.core import portfolio as portfolio_engine
 from app.core.model import LANGS, Answers, Questionnaire
 from app.core.recommend import Recommendation, recommend
 from app.core.scoring import Result, score
@@ -135,6 +136,8 @@ class Report:
     tip: TipRow | None = None
     # The World Bank classification the partners were classified with (strict questionnaires).
     classification_year: str = ""
+    # Each partnership placed and advised (versions with a portfolio, respondents with partners).
+    portfolio: portfolio_engine.PortfolioReport | None = None
 
     def columns(self) -> dict[str, float]:
         """Return each dimension's score by its database column (``score_…``, ``logic_…``)."""
@@ -145,23 +148,31 @@ class Report:
 
     def to_payload(self) -> dict[str, Any]:
         """Return the report as the JSON a result stores and the API sends."""
-        return {
-            "questionnaire_version": self.questionnaire_version,
-            "lang": self.lang,
-            "scores": dict(self.scores),
-            "dominant": self.dominant,
-            "logics": dict(self.logics),
-            "partners": [asdict(p) for p in self.partners],
-            "partner_income_group": self.partner_income_group,
-            "recommendations": [r.to_payload("recommendation") for r in self.recommendations],
-            "warnings": [w.to_payload("warning") for w in self.warnings],
-            "labels": dict(self.labels),
-            "descriptions": dict(self.descriptions),
-            "contributions": {
-                dim: [asdict(c) for c in items] for dim, items in self.contributions.items()
-            },
-            "tip": self.tip.to_payload() if self.tip else None,
-        } | ({"classification_year": self.classification_year} if self.classification_year else {})
+        return (
+            {
+                "questionnaire_version": self.questionnaire_version,
+                "lang": self.lang,
+                "scores": dict(self.scores),
+                "dominant": self.dominant,
+                "logics": dict(self.logics),
+                "partners": [asdict(p) for p in self.partners],
+                "partner_income_group": self.partner_income_group,
+                "recommendations": [r.to_payload("recommendation") for r in self.recommendations],
+                "warnings": [w.to_payload("warning") for w in self.warnings],
+                "labels": dict(self.labels),
+                "descriptions": dict(self.descriptions),
+                "contributions": {
+                    dim: [asdict(c) for c in items] for dim, items in self.contributions.items()
+                },
+                "tip": self.tip.to_payload() if self.tip else None,
+            }
+            | (
+                {"classification_year": self.classification_year}
+                if self.classification_year
+                else {}
+            )
+            | ({"portfolio": self.portfolio.to_payload()} if self.portfolio is not None else {})
+        )
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Report:
@@ -185,6 +196,9 @@ class Report:
             },
             tip=TipRow.from_payload(tip) if tip else None,
             classification_year=str(data.get("classification_year", "")),
+            portfolio=portfolio_engine.PortfolioReport.from_payload(data["portfolio"])
+            if data.get("portfolio") is not None
+            else None,
         )
 
 
@@ -278,6 +292,7 @@ def build(
         contributions=_contributions(questionnaire, result, lang),
         tip=_tip(questionnaire, result, lang),
         classification_year=partners.classification_year() if questionnaire.strict else "",
+        portfolio=portfolio_engine.build(questionnaire, answers, lang, result.partners),
     )
 
 

@@ -438,3 +438,64 @@ def figure_svg(
     if renderer is None:
         raise ValueError(f"no SVG drawing for figures of type {kind!r}")
     return renderer(figure, title, number, ident)
+
+
+def portfolio_svg(
+    figure: Figure, title: str, number: Number = _one_decimal, ident: str = "chart"
+) -> Markup:
+    """Return the partnership portfolio: each marker at its drawn (level, intensity) with its
+    label inside, the levels named under the x axis, intensity 0–100 up the y axis."""
+    trace = figure["data"][0]
+    xaxis, yaxis = figure["layout"]["xaxis"], figure["layout"]["yaxis"]
+    x_low, x_high = (float(v) for v in xaxis["range"])
+    y_low, y_high = (float(v) for v in yaxis["range"])
+    tick_lines = [_lines(label) for label in xaxis["ticktext"]]
+    tallest = max((len(lines) for lines in tick_lines), default=1)
+    left, right, top = 64.0, 8.0, 10.0
+    plot_h = 260.0
+    height = top + plot_h + 12 + tallest * LINE_HEIGHT + 26
+    plot_w = WIDTH - left - right
+
+    def x_of(value: float) -> float:
+        return left + plot_w * (value - x_low) / (x_high - x_low)
+
+    def y_of(value: float) -> float:
+        return top + plot_h * (y_high - value) / (y_high - y_low)
+
+    body = [
+        f'<rect x="{left:.1f}" y="{top:.1f}" width="{plot_w:.1f}" height="{plot_h:.1f}" '
+        f'fill="none" stroke="{GRID}"/>'
+    ]
+    for t in yaxis["tickvals"]:
+        body.append(
+            f'<line x1="{left:.1f}" y1="{y_of(t):.1f}" x2="{left + plot_w:.1f}" '
+            f'y2="{y_of(t):.1f}" stroke="{GRID}"/>'
+        )
+        body.append(_text(left - 6, y_of(t) + 4, [_tick(t, number)], anchor="end"))
+    for shape in figure["layout"].get("shapes", []):
+        x = x_of(shape["x0"])
+        body.append(
+            f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{top + plot_h:.1f}" '
+            f'stroke="{GRID}"/>'
+        )
+    for value, lines in zip(xaxis["tickvals"], tick_lines, strict=True):
+        body.append(_text(x_of(value), top + plot_h + 16, lines))
+    body.append(
+        _text(left + plot_w / 2, height - 6, [" ".join(_lines(xaxis["title"]["text"]))], bold=True)
+    )
+    middle = top + plot_h / 2
+    body.append(
+        f'<g transform="rotate(-90 16 {middle:.1f})">'
+        + _text(16, middle + 4, [" ".join(_lines(yaxis["title"]["text"]))], bold=True)
+        + "</g>"
+    )
+    radius = float(trace["marker"]["size"]) / 2
+    for x, y, label in zip(trace["x"], trace["y"], trace["text"], strict=True):
+        cx, cy = x_of(x), y_of(y)
+        body.append(
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius:.1f}" fill="{ACCENT}" '
+            'stroke="#ffffff" stroke-width="1.5"/>'
+            f'<text x="{cx:.1f}" y="{cy + 4:.1f}" text-anchor="middle" fill="#ffffff" '
+            f'font-weight="bold">{escape(str(label))}</text>'
+        )
+    return _svg(WIDTH, height, title, ident, body)

@@ -33,6 +33,7 @@ from app.plan import exports as plan_exports
 from app.plan import progress as plan_progress
 from app.plan import store as plan_store
 from app.results import brief, downloads, followup, peers, svg
+from app.results import portfolio as portfolio_view
 from app.stats import web
 from app.stats.release import IMPRECISE
 
@@ -216,6 +217,7 @@ def _page_context(token: str, diagnostic: Diagnostic, result: Result) -> dict[st
         "proposed_actions": brief.proposed_actions(top),
         "score_text": score_text,
         "plural_count": plural_count,
+        "portfolio": portfolio_view.context(report, score_text),
         "plan_rows": [
             plan_exports.row(a, lang) for a in plan_store.actions(get_session(), diagnostic)
         ],
@@ -254,6 +256,10 @@ def brief_pdf(token: str) -> Response:
             _("Vos scores et ceux des collectivités comparables (sur 100)"),
             score_text,
             "chart-peers",
+        )
+    if context["portfolio"] and context["portfolio"]["figure"]:
+        context["svgs"][portfolio_view.CHART_ID] = portfolio_view.chart_svg(
+            context["portfolio"], score_text
         )
     context["svgs"].update(followup.svgs(context, score_text))
     html = render_template("results/brief.html", **context)

@@ -1,6 +1,7 @@
 /* Measures the legibility of a page's Plotly charts (see legibility.py); Playwright runs it
-   with {selector, tolerance}; it returns the problems found, as text. */
-({selector, tolerance}) => {
+   with {selector, tolerance, titles}; it returns the problems found, as text. Axis titles are
+   measured only when titles is true. */
+({selector, tolerance, titles: withTitles}) => {
   const problems = [];
   const box = (el) => {
     const r = el.getBoundingClientRect();
@@ -49,7 +50,20 @@
     const bartexts = all(chart, ".bartext").map((el) => ({el, kind: "bar text"}));
     const legends = all(chart, ".legend").map((el) => ({el, kind: "legend"}));
     const plots = all(chart, ".draglayer .nsewdrag").map((el) => ({el, kind: "plot area"}));
-    const labels = [...ticks, ...angular, ...radial, ...bartexts, ...legends];
+    const points = all(chart, ".textpoint text").map((el) => ({el, kind: "point label"}));
+    const titles = withTitles
+      ? all(chart, ".g-xtitle text, .g-ytitle text").map((el) => ({el, kind: "axis title"}))
+      : [];
+    const labels = [...ticks, ...angular, ...radial, ...bartexts, ...legends, ...points, ...titles];
+    // Markers of a scatter must not cover each other (a label sits on its own marker).
+    const markers = all(chart, ".cartesianlayer .scatterlayer .points path.point");
+    for (let i = 0; i < markers.length; i++) {
+      for (let j = i + 1; j < markers.length; j++) {
+        if (overlap(box(markers[i]), box(markers[j]))) {
+          problems.push(`${id}: marker ${i + 1} overlaps marker ${j + 1}`);
+        }
+      }
+    }
     for (const item of [...labels, ...plots]) {
       for (const side of outside(box(item.el), figure)) {
         problems.push(`${id}: ${item.kind} «${name(item.el)}» is clipped: out ${side}`);

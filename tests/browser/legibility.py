@@ -2,9 +2,11 @@
 
 ``legibility_problems(page)`` returns every problem found on the page as it is (any page type:
 the result page, the dashboard): for each drawn Plotly chart, the bounding boxes of its tick
-labels, bar texts, legend and plot area must lie inside the chart and must not intersect each
-other (a polar chart's angular labels must stay off its circle); the data table beside a chart
-must not overflow its box; the page must not scroll sideways. An empty list means legible.
+labels, bar texts, point labels, legend and plot area (and its axis titles, with
+``titles=True``) must lie inside the chart and must not intersect each other, nor may a
+scatter's markers (a polar chart's angular labels must stay off its circle); the data table
+beside a chart must not overflow its box; the page must not scroll sideways. An empty list means
+legible.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ TOLERANCE_PX = 1.0
 MEASURE_JS = Path(__file__).with_name("legibility.js").read_text(encoding="utf-8")
 
 
-def legibility_problems(page: Page, selector: str = ".chart") -> list[str]:
+def legibility_problems(page: Page, selector: str = ".chart", *, titles: bool = False) -> list[str]:
     """Return the legibility problems of the page's drawn charts and of the page's width."""
     problems: list[str] = page.evaluate(
-        MEASURE_JS, {"selector": selector, "tolerance": TOLERANCE_PX}
+        MEASURE_JS, {"selector": selector, "tolerance": TOLERANCE_PX, "titles": titles}
     )
     return problems
 
