@@ -625,8 +625,8 @@ def carry_over(
 ) -> tuple[dict[str, Any], list[str]]:
     """Return the answers that hold under the new questionnaire, and the ids of those dropped.
 
-    An answer is dropped when its question is gone from the new version, or when one of its
-    option codes no longer exists there; answers the new version's skip logic leaves out are
+    An answer is dropped when its question is gone from the new version, when one of its
+    option codes no longer exists there, or when the new version refuses its value; answers the new version's skip logic leaves out are
     pruned as on every save.
     """
     kept: dict[str, Any] = {}
@@ -640,6 +640,12 @@ def carry_over(
         if question is not None and question.kind.has_options and old.version != new.version:
             codes = value if isinstance(value, list) else [value]
             if any(str(code) not in question.codes for code in codes):
+                dropped.append(qid)
+                continue
+        if question is not None and question.repeat is None and old.version != new.version:
+            try:  # e.g. a French territory named as a partner, which the new version refuses
+                question.kind.clean(question, value, "fr")
+            except ValueError:
                 dropped.append(qid)
                 continue
         kept[qid] = value

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -190,3 +191,35 @@ def test_api_scores_blocks_and_names_the_questions_of_a_failed_constraint(
     assert {"economic_partnership", "many_partnerships", "all_economic"} <= set(ids)
     sections = client.get("/api/v1/questionnaire").get_json()["sections"]
     assert sections[1]["repeat"] == {"min": 0, "max": 3, "item_label": "Partenariat"}
+
+
+def test_a_step_followed_only_by_skipped_steps_finishes_with_the_consent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the last section is left out by skip logic, the step before it is the last one shown:
+    it carries the consent box and the finish button, and finishing from it works."""
+    import yaml
+
+    folder = tmp_path / "questions" / "v1"
+    folder.mkdir(parents=True)
+    data = yaml.safe_load((TEST_V / "v1" / "questionnaire.yaml").read_text(encoding="utf-8"))
+    by_id = {s["id"]: s for s in data["sections"]}
+    data["sections"] = [by_id["profile"], by_id["goals"], by_id["partnerships"]]
+    (folder / "questionnaire.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    shutil.copy(TEST_V / "v1" / "rules.yaml", folder / "rules.yaml")
+    for application in serve(folder.parent, monkeypatch):
+        client = application.test_client()
+        token = start(client)
+        post(client, token, "profile", {**PROFILE, "has_partnerships": "no"}, "next")
+        page = client.get(step_url(token, "goals"))
+        assert page.status_code == 200
+        assert 'name="share_anonymised"' in page.text
+        assert 'value="finish"' in page.text
+        response = post(
+            client, token, "goals", {"goals": "export", "share_anonymised": "y"}, "finish"
+        )
+        assert response.headers["Location"] == f"/resultat/{token}"
+        with application.app_context():
+            diagnostic = services.find_by_token(get_session(), token)
+            assert diagnostic is not None
+            assert diagnostic.share_anonymised

@@ -29,6 +29,7 @@ from app.models import DiagnosticLink
 from app.plan import progress
 from app.results.views import score_text
 from config import TestConfig
+from tests.factories import EXAMPLE_A
 from tests.test_results import stored_report
 
 QUESTIONNAIRES = Path(__file__).resolve().parent / "questionnaires"
@@ -67,6 +68,19 @@ RELEASES = [
         change={"support": "network"},
         stale={"collectivity_type": "commune", "mode": "projects", "support": "fair"},
         stale_redo={"support": "network"},
+    ),
+    # The shipped release: worked example A answered under v1, then redone under v2. v2 keeps
+    # every v1 code and asks nothing more, so v1's answers score under v2; a v1 answer naming
+    # a French overseas territory as a partner does not (v2 takes foreign countries only).
+    Release(
+        id="shipped-v1-v2",
+        source=qn.QUESTIONS_DIR,
+        old="v1",
+        new="v2",
+        answers=dict(EXAMPLE_A),
+        change={"work_mode": "project", "cross_service": 4, "impact_evaluation": "systematic"},
+        stale={**EXAMPLE_A, "partner_countries": ["DE", "RE"]},
+        stale_redo={"partner_countries": ["DE"]},
     ),
 ]
 

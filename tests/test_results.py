@@ -786,3 +786,22 @@ def test_english_synthesis(app: Flask, client: FlaskClient, english_catalogue: N
     assert "The priority recommendations" in text
     assert "What the international relations service proposes" in text
     assert "Download the brief (PDF)" in text
+
+
+def test_the_partners_note_reads_middle_or_high_income_oecd_or_not(
+    app: Flask, client: FlaskClient
+) -> None:
+    """« pays à revenus intermédiaires ou OCDE » (§ 3) is middle or high income, OECD member or
+    not: the note beside the partners must not leave Singapore or the Gulf out."""
+    token = make_diagnostic(app, {**EXAMPLE_B, "partner_countries": ["SG", "AE"]})
+    for lang, expected, wrong in (
+        (
+            "fr",
+            "revenu intermédiaire ou élevé, membres de l'OCDE ou non",
+            "intermédiaire ou membres",
+        ),
+        ("en", "middle- or high-income countries, OECD members or not", "middle-income or OECD"),
+    ):
+        page = text_of(client.get(f"/resultat/{token}?lang={lang}").get_data(as_text=True))
+        assert expected in page
+        assert wrong not in page

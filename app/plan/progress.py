@@ -31,9 +31,14 @@ DASHES = ("solid", "dash", "dot")
 
 
 def _rescored(diagnostic: Diagnostic, newer: Questionnaire, lang: str) -> dict[str, float] | None:
-    """Return the diagnostic's answers scored under a newer version, None if they cannot be."""
+    """Return the diagnostic's answers scored under a newer version, None if they cannot be
+    (an answer the newer version no longer takes: scoring without it would compare other
+    answers than the respondent's).
+    """
     old = services.questionnaire_of(diagnostic)
-    answers, _dropped = services.carry_over(old, newer, diagnostic.answers)
+    answers, dropped = services.carry_over(old, newer, diagnostic.answers)
+    if dropped:
+        return None
     try:
         scored = services.score_answers(newer, answers, lang)
     except AnswerErrors:

@@ -106,7 +106,8 @@ def step_form_class(questionnaire: Questionnaire, section_id: str, lang: str) ->
             if hasattr(StepForm, question.id) or question.id == SHARE_FIELD:
                 raise ValueError(f"question id '{question.id}' clashes with a form attribute")
             attrs[question.id] = question.kind.form_field(question, lang)
-    if section.id == questionnaire.sections[-1].id:
+    later = questionnaire.sections[questionnaire.sections.index(section) + 1 :]
+    if all(s.relevant is not None for s in later):  # this step may be the last one shown
         attrs[SHARE_FIELD] = BooleanField(
             lazy_gettext(
                 "J'accepte qu'ARRICOD compte le résultat anonymisé de ce diagnostic dans les "
