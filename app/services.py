@@ -626,8 +626,8 @@ def carry_over(
     """Return the answers that hold under the new questionnaire, and the ids of those dropped.
 
     An answer is dropped when its question is gone from the new version, when one of its
-    option codes no longer exists there, or when the new version refuses its value; answers the new version's skip logic leaves out are
-    pruned as on every save.
+    option codes no longer exists there, or when the new version refuses its value; answers
+    the new version's skip logic leaves out are pruned as on every save.
     """
     kept: dict[str, Any] = {}
     dropped: list[str] = []
