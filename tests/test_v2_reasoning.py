@@ -26,6 +26,7 @@ from app.core.model import Questionnaire
 from app.core.recommend import Recommendation, env_of_result, fired_rules, recommend
 from app.core.relevance import prune
 from app.core.scoring import answer_vector, score
+from tests.factories import EXAMPLE_A, EXAMPLE_B  # the worked examples, core answers only
 
 Q = qn.get("2")
 assert Q is not None
@@ -37,44 +38,6 @@ ECONOMIC_GOALS = {
     "attract_talent",
     "innovation_trust",
     "inward_investment",
-}
-
-# The worked examples of EXAMPLES.md, core answers only (what an API client posts).
-EXAMPLE_A: dict[str, Any] = {
-    "collectivity_type": "commune",
-    "population": "100k_500k",
-    "region": "84",
-    "budget_trend": "decrease",
-    "budget_amount": "50k_200k",
-    "roi_demand": "moderate",
-    "partner_countries": ["DE", "MA"],
-    "partner_metropolises": "some",
-    "partnership_age": "gt_10y",
-    "service_attachment": "general_management",
-    "work_mode": "mixed",
-    "cross_service": 2,
-    "local_actors": ["associations", "universities", "companies"],
-    "impact_evaluation": "occasional",
-    "elected_awareness": 2,
-    "goals": ["innovation_trust", "youth_employability", "sustainable_development"],
-}
-EXAMPLE_B: dict[str, Any] = {
-    "collectivity_type": "region",
-    "population": "gt_1m",
-    "region": "28",
-    "budget_trend": "stable",
-    "budget_amount": "gt_1m",
-    "roi_demand": "strong",
-    "partner_countries": ["CA", "DE", "JP"],
-    "partner_metropolises": "most",
-    "partnership_age": "gt_10y",
-    "service_attachment": "economic_development",
-    "work_mode": "project",
-    "cross_service": 4,
-    "local_actors": ["companies", "clusters", "cci", "universities"],
-    "impact_evaluation": "systematic",
-    "elected_awareness": 4,
-    "goals": ["innovation_trust", "business_export", "attract_talent"],
 }
 
 
