@@ -31,8 +31,9 @@ db_url = pg.db_url
 
 # The steps of a respondent answering EXAMPLE_A (no partnership blocks: that step is skipped).
 SECTIONS = pg.section_ids(EXAMPLE_A)
-# The progress counts every step of the questionnaire, a skipped one included.
-STEPS = len(qn.current().sections)
+# The progress counts the steps shown: a respondent answering EXAMPLE_A never has the
+# partnership blocks' step, which skip logic leaves out.
+STEPS = len(SECTIONS)
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -513,3 +514,21 @@ def test_finishing_twice_at_once_leaves_one_current_result(
     results = results_of(app, token)
     assert len(results) == 2
     assert sum(r.is_current for r in results) == 1
+
+
+def test_the_progress_counts_the_steps_shown(client: FlaskClient) -> None:
+    """« Étape N sur M » counts the steps this respondent goes through: the partnership blocks'
+    step joins the count once the respondent says they have partnerships, and leaves it when
+    they say they have none."""
+    every = [s.id for s in qn.current().sections]
+    token = start(client)
+    post_step(client, token, "profile", form_data("profile", EXAMPLE_A), "next")
+    post_step(client, token, "budget", form_data("budget", EXAMPLE_A), "next")
+    response = post_step(client, token, "partnerships_intro", {"has_partnerships": "yes"}, "next")
+    assert response.headers["Location"] == step_url(token, "partnerships")
+    page = client.get(step_url(token, "partnerships")).text
+    number = every.index("partnerships") + 1
+    assert f"Étape {number} sur {len(every)}" in page
+    post_step(client, token, "partnerships_intro", {"has_partnerships": "no"}, "next")
+    page = client.get(step_url(token, "organisation")).text
+    assert f"Étape {number} sur {len(every) - 1}" in page

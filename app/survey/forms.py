@@ -218,6 +218,22 @@ class StepPage:
         return applies(section.relevant, self.questionnaire, answers)
 
     @property
+    def steps(self) -> list[Section]:
+        """Return the steps shown to this respondent: those skip logic keeps for the answers
+        given so far, and this one (« Étape 2 sur 5 » counts them, not the skipped ones).
+        """
+        return [
+            s
+            for s in self.questionnaire.sections
+            if s is self.section or self._applies(s, self.stored)
+        ]
+
+    @property
+    def step_number(self) -> int:
+        """Return the step's position among the steps shown, from 1."""
+        return self.steps.index(self.section) + 1
+
+    @property
     def is_last(self) -> bool:
         """Return whether this is the last relevant step (which finishes the diagnostic)."""
         later = self.questionnaire.sections[self.index + 1 :]
