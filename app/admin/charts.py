@@ -238,6 +238,11 @@ def noisy_reading() -> str:
 # --- Figures ------------------------------------------------------------------------------------
 
 
+# Characters per line of a value axis's title: centred under the plot area, which the wrapped
+# category labels leave narrow on a phone, a longer line would run out of the chart.
+AXIS_TITLE_WIDTH = 18
+
+
 def _layout(
     value_title: str, categories: Sequence[str] = ("",), series: int = 1, **extra: Any
 ) -> dict[str, Any]:
@@ -265,7 +270,8 @@ def _layout(
             "traceorder": "normal",
         },
         "xaxis": {
-            "title": {"text": value_title},
+            # Wrapped, so that a long title stays inside a phone-width chart.
+            "title": {"text": wrap_label(value_title, AXIS_TITLE_WIDTH)},
             "rangemode": "tozero",
             "automargin": True,
             "fixedrange": True,

@@ -36,9 +36,10 @@ def result_token(app: Flask, answers: dict[str, Any], lang: str) -> str:
     return token
 
 
-def check_legible(page: Page, name: str) -> None:
-    """Fail with every problem found, keeping a screenshot of the page as it was."""
-    problems = legibility_problems(page)
+def check_legible(page: Page, name: str, *, titles: bool = False) -> None:
+    """Fail with every problem found, keeping a screenshot of the page as it was (axis titles
+    measured too when ``titles``)."""
+    problems = legibility_problems(page, titles=titles)
     if problems:
         shot = keep_screenshot(page, name)
         pytest.fail(f"{name} ({shot}):\n" + "\n".join(problems), pytrace=False)
@@ -140,4 +141,4 @@ def test_dashboard_charts_are_legible(page: Page, dashboard: str, width: int) ->
         assert drawn.count() == len(summarised(first))
         assert "chart-q2" in page.content()
 
-    check_legible(page, f"dashboard-{dashboard}-{width}")
+    check_legible(page, f"dashboard-{dashboard}-{width}", titles=True)
