@@ -57,7 +57,7 @@ def test_result_page_charts_are_legible(
     page.goto(f"/resultat/{token}?lang={lang}")
     assert_charts_drawn(page, minimum=2)
 
-    check_legible(page, f"result-{result}-{width}")
+    check_legible(page, f"result-{result}-{width}", titles=True)
 
 
 def test_the_measure_finds_clipped_and_overlapping_labels(page: Page, completed_token: str) -> None:
