@@ -637,13 +637,8 @@ def carry_over(
         if question is None and qid not in sections:
             dropped.append(qid)
             continue
-        if question is not None and question.kind.has_options and old.version != new.version:
-            codes = value if isinstance(value, list) else [value]
-            if any(str(code) not in question.codes for code in codes):
-                dropped.append(qid)
-                continue
-        if question is not None and question.repeat is None and old.version != new.version:
-            try:  # e.g. a French territory named as a partner, which the new version refuses
+        if question is not None and old.version != new.version:
+            try:  # an option code gone, a French territory named as a partner…
                 question.kind.clean(question, value, "fr")
             except ValueError:
                 dropped.append(qid)

@@ -27,6 +27,7 @@ from app.core.recommend import Recommendation, env_of_result, fired_rules, recom
 from app.core.relevance import prune
 from app.core.scoring import answer_vector, score
 from tests.factories import EXAMPLE_A, EXAMPLE_B  # the worked examples, core answers only
+from tests.test_questionnaire import CATALOGUE  # the contract's recommendation ids
 
 Q = qn.get("2")
 assert Q is not None
@@ -182,28 +183,7 @@ def test_v2_is_current_and_strict_and_v1_is_kept() -> None:
 
 def test_the_recommendation_catalogue_of_the_contract_is_complete() -> None:
     ids = {r.id for r in Q2.rules if r.kind == "recommendation"}
-    assert ids == {
-        "territorial_strategy",
-        "involve_competent_authority",
-        "inform_elected",
-        "reconcile_solidarity_economy",
-        "mobilise_jointly",
-        "decompartmentalise",
-        "evaluate_impact",
-        "upstream_role",
-        "no_substitution",
-        "fasep_fexte",
-        "technical_pairs",
-        "economic_missions",
-        "cci_mission",
-        "urban_operators",
-        "pilot_project",
-        "city_network",
-        "apprentices",
-        "talent_attraction",
-        "csr_commitment",
-        "open_partnership",
-    }
+    assert ids == CATALOGUE
 
 
 def test_perception_questions_are_flagged() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 from app.core.model import Question, Questionnaire
@@ -28,6 +29,7 @@ def summaries(
 # --- One diagnostic's contribution to the released per-option counts ----------------------------
 
 
+@cache
 def summarised(questionnaire: Questionnaire) -> dict[str, Question]:
     """Return the questions whose counts are released, by id: every question but the block
     fields a derived question already summarises (a partnership's country and age are counted
@@ -44,6 +46,7 @@ def summarised(questionnaire: Questionnaire) -> dict[str, Question]:
     }
 
 
+@cache
 def released_rows(questionnaire: Questionnaire) -> dict[str, tuple[tuple[str, ...], int]]:
     """Return, per question, the codes of its summary rows and the most rows one diagnostic can
     count in (its width).

@@ -8,16 +8,14 @@ how: union`` into a country_multi question) scores the partners once.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from wtforms import SelectChoice, SelectField
 
-from app.core import partners
 from app.core.model import AnswerValue, Question, Text, Vector
-from app.core.partners import Classified, Country
-from app.core.types import QuestionType, SummaryRow, message, register
-from app.core.types.country_multi import check_country, country_label
+from app.core.partners import Classified
+from app.core.types import message, register
+from app.core.types.country_multi import CountryWords, check_country, choosable, country_label
 
 if TYPE_CHECKING:
     from app.core.loader import Problems
@@ -25,16 +23,7 @@ if TYPE_CHECKING:
 CHOOSE = Text("Choisir un pays", "Choose a country")
 
 
-def _choosable(question: Question, lang: str = "fr") -> list[Country]:
-    """Return the countries a partner may be in, by name in lang (France left out if strict)."""
-    return [
-        c
-        for c in partners.countries(lang)
-        if not (question.abroad_only and partners.is_french_territory(c.code))
-    ]
-
-
-class CountryType(QuestionType):
+class CountryType(CountryWords):
     """One partner country, chosen in a list of every country with its income group."""
 
     name = "country"
@@ -58,10 +47,6 @@ class CountryType(QuestionType):
         check_country(question, value, lang)
         return value
 
-    def countries(self, question: Question, value: AnswerValue | None) -> list[Country]:
-        """Return the partner country of the answer, classified."""
-        return partners.classify(self.codes(value))
-
     def vector(
         self, question: Question, value: AnswerValue | None, classified: Classified | None = None
     ) -> Vector:
@@ -74,47 +59,12 @@ class CountryType(QuestionType):
 
     def sample(self, question: Question, rng: random.Random) -> AnswerValue:
         """Return a random country."""
-        return rng.choice(_choosable(question)).code
-
-    def labels(
-        self,
-        question: Question,
-        codes: Iterable[str],
-        lang: str,
-        classified: Classified | None = None,
-    ) -> list[str]:
-        """Return the country's name."""
-        return [c.name(lang) for c in partners.classified_as(list(codes), classified)]
-
-    def reason_labels(
-        self,
-        question: Question,
-        codes: Iterable[str],
-        lang: str,
-        value_labels: Mapping[str, Text],
-        classified: Classified | None = None,
-    ) -> list[str]:
-        """Return the country's name as it is written."""
-        return self.labels(question, codes, lang, classified)
-
-    def options_json(self, question: Question, lang: str) -> list[dict[str, str]]:
-        """Return every country as an option."""
-        return [{"code": c.code, "label": c.name(lang)} for c in _choosable(question, lang)]
-
-    def summary(
-        self, question: Question, values: Iterable[AnswerValue | None], lang: str
-    ) -> list[SummaryRow]:
-        """Return how many partners fall in each income group."""
-        counts = dict.fromkeys(partners.INCOME_GROUPS, 0)
-        for value in values:
-            for country in self.countries(question, value):
-                counts[country.income_group] += 1
-        return [SummaryRow(g, partners.income_label(g, lang), n) for g, n in counts.items()]
+        return rng.choice(choosable(question)).code
 
     def form_field(self, question: Question, lang: str) -> Any:
         """Return a select of every country with its income group, « Choisir un pays » first."""
         choices = [SelectChoice("", CHOOSE.get(lang))] + [
-            SelectChoice(c.code, country_label(c, lang)) for c in _choosable(question, lang)
+            SelectChoice(c.code, country_label(c, lang)) for c in choosable(question, lang)
         ]
         return SelectField(question.label.get(lang), choices=choices, validate_choice=False)
 

@@ -44,7 +44,59 @@ def country_label(country: Country, lang: str) -> str:
     return f"{label}, {partners.oecd_label(True, lang)}" if country.oecd else label
 
 
-class CountryMultiType(QuestionType):
+def choosable(question: Question, lang: str = "fr") -> list[Country]:
+    """Return the countries a partner may be in, by name in lang (France left out if strict)."""
+    return [
+        c
+        for c in partners.countries(lang)
+        if not (question.abroad_only and partners.is_french_territory(c.code))
+    ]
+
+
+class CountryWords(QuestionType):
+    """What every country question says the same way: names, API options, income summary."""
+
+    def countries(self, question: Question, value: AnswerValue | None) -> list[Country]:
+        """Return the partner countries of the answer, classified."""
+        return partners.classify(self.codes(value))
+
+    def labels(
+        self,
+        question: Question,
+        codes: Iterable[str],
+        lang: str,
+        classified: Classified | None = None,
+    ) -> list[str]:
+        """Return the countries' names."""
+        return [c.name(lang) for c in partners.classified_as(list(codes), classified)]
+
+    def reason_labels(
+        self,
+        question: Question,
+        codes: Iterable[str],
+        lang: str,
+        value_labels: Mapping[str, Text],
+        classified: Classified | None = None,
+    ) -> list[str]:
+        """Return the countries' names as they are written."""
+        return self.labels(question, codes, lang, classified)
+
+    def options_json(self, question: Question, lang: str) -> list[dict[str, str]]:
+        """Return every country as an option."""
+        return [{"code": c.code, "label": c.name(lang)} for c in choosable(question, lang)]
+
+    def summary(
+        self, question: Question, values: Iterable[AnswerValue | None], lang: str
+    ) -> list[SummaryRow]:
+        """Return how many partner countries fall in each income group."""
+        counts = dict.fromkeys(partners.INCOME_GROUPS, 0)
+        for value in values:
+            for country in self.countries(question, value):
+                counts[country.income_group] += 1
+        return [SummaryRow(g, partners.income_label(g, lang), n) for g, n in counts.items()]
+
+
+class CountryMultiType(CountryWords):
     """A list of partner countries (may be empty: no partner yet)."""
 
     name = "country_multi"
@@ -73,10 +125,6 @@ class CountryMultiType(QuestionType):
         for code in codes:
             check_country(question, code, lang)
         return codes
-
-    def countries(self, question: Question, value: AnswerValue | None) -> list[Country]:
-        """Return the partner countries of the answer, classified."""
-        return partners.classify(self.codes(value))
 
     def vector(
         self, question: Question, value: AnswerValue | None, classified: Classified | None = None
@@ -111,51 +159,8 @@ class CountryMultiType(QuestionType):
 
     def sample(self, question: Question, rng: random.Random) -> AnswerValue:
         """Return up to six random countries."""
-        codes = [
-            c.code
-            for c in partners.countries()
-            if not (question.abroad_only and partners.is_french_territory(c.code))
-        ]
+        codes = [c.code for c in choosable(question)]
         return rng.sample(codes, rng.randint(0, min(question.max_choices or 6, 6)))
-
-    def labels(
-        self,
-        question: Question,
-        codes: Iterable[str],
-        lang: str,
-        classified: Classified | None = None,
-    ) -> list[str]:
-        """Return the countries' names."""
-        return [c.name(lang) for c in partners.classified_as(list(codes), classified)]
-
-    def reason_labels(
-        self,
-        question: Question,
-        codes: Iterable[str],
-        lang: str,
-        value_labels: Mapping[str, Text],
-        classified: Classified | None = None,
-    ) -> list[str]:
-        """Return the countries' names as they are written."""
-        return self.labels(question, codes, lang, classified)
-
-    def options_json(self, question: Question, lang: str) -> list[dict[str, str]]:
-        """Return every country as an option."""
-        return [
-            {"code": c.code, "label": c.name(lang)}
-            for c in partners.countries(lang)
-            if not (question.abroad_only and partners.is_french_territory(c.code))
-        ]
-
-    def summary(
-        self, question: Question, values: Iterable[AnswerValue | None], lang: str
-    ) -> list[SummaryRow]:
-        """Return how many partner countries fall in each income group."""
-        counts = dict.fromkeys(partners.INCOME_GROUPS, 0)
-        for value in values:
-            for country in self.countries(question, value):
-                counts[country.income_group] += 1
-        return [SummaryRow(g, partners.income_label(g, lang), n) for g, n in counts.items()]
 
     def form_field(self, question: Question, lang: str) -> Any:
         """Return a multiple select of every country, each labelled with its income group."""
@@ -169,8 +174,7 @@ class CountryMultiType(QuestionType):
                     "data-oecd": "1" if c.oecd else "0",
                 },
             )
-            for c in partners.countries(lang)
-            if not (question.abroad_only and partners.is_french_territory(c.code))
+            for c in choosable(question, lang)
         ]
         return SelectMultipleField(question.label.get(lang), choices=choices, validate_choice=False)
 
